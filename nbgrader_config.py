@@ -11,5 +11,31 @@ c.Execute.timeout = 180
 # A kernel that does not start within this many seconds counts as a failed submission, not a hung grader.
 c.Execute.startup_timeout = 120
 
-c.ClearSolutions.code_stub = {"python": "# TODO: your code here\nraise NotImplementedError()"}
+c.ClearSolutions.code_stub = {"python": "raise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Scores come from the hidden suites in autograder/, computed outside the student's kernel (autograder/plugin.py):
+# TrustedAutograde takes the place of nbgrader's Execute preprocessor, so `nbgrader autograde hwN` and
+# `dgm-grade autograde hwN` give the same points.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.nbgrader_plugin import TrustedAutograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    TrustedAutograde,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# A deleted check cell comes back (scored) instead of breaking the batch (nbgrader#1941).
+c.OverwriteCells.add_missing_cells = True

@@ -35,3 +35,30 @@ def nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.Completed
     env = os.environ | {"PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, check=check,
                           capture_output=True, text=True)
+
+
+def grading_dir(root: Path, assignment: str) -> Path:
+    """Private grading state of one assignment (secret seed, reference cache, results); never committed."""
+    path = root / ".grading" / assignment
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_seed(root: Path, assignment: str) -> int:
+    """The assignment's secret seed, drawn once from the OS on first use and kept (so re-grading is repeatable).
+
+    Delete .grading/<assignment>/secret_seed to draw new hidden inputs for the next grading run.
+    """
+    path = grading_dir(root, assignment) / "secret_seed"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return int(path.read_text().strip())
+    with os.fdopen(fd, "w") as f:
+        seed = int.from_bytes(os.urandom(8), "little") >> 1
+        f.write(str(seed))
+    return seed
+
+
+def source_notebook(root: Path, assignment: str) -> Path:
+    return root / "solutions" / assignment / f"{assignment}.ipynb"

@@ -1,58 +1,91 @@
-"""The main job for as long as the grading pipeline is not built: exercise dgmlib end to end, offline.
+"""The main job: the instructor's whole pipeline on bundled example submissions, from a clean state.
 
-Draws every toy distribution, trains the lecture-1 histogram model with the shared training loop, plots the curves,
-an exact density and digit images, and prints a summary. Exits 0 when every step worked.
+In demo_output/course (a fresh course directory that links to this repository's solutions/ and autograder/) it
+releases every homework, builds a class of example submissions per homework (the reference, the untouched release, a
+partly correct notebook, corrupt JSON, an infinite loop, a failing import, JSON that is not a notebook), collects,
+autogrades with parallel workers, writes feedback, imports exam scores (with bad rows), and prints the gradebook and
+the final scores. It exits 1 if the reference does not get full practice marks or the release gets any.
 """
 
 from __future__ import annotations
 
-import math
+import importlib
+import shutil
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+from .autograde import autograde
+from .collect import collect
+from .course import assignments, course_root, nbgrader
+from .examples import demo_submissions
+from .gradebook import gradebook_rows
+from .reports import final_table, format_table, points_table, read_exam_csv, save_exam, to_csv, write_feedback
 
-from dgmlib import metrics, plot
-from dgmlib.data import TOY_NAMES, discretized_gaussian_mixture, load_digits, toy_distribution, train_val_test_split
-from dgmlib.models import Histogram
-from dgmlib.train import fit
-from dgmlib.utils import Timer
+DEMO_EXAM = """student_id,score
+reference,24
+partial,17.5
+untouched,9
+infinite-loop,20
+ghost,12
+raises-at-import,thirty
+"""
 
 
-def run_demo(output: str | Path = "demo_output") -> int:
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str]] = []
-    with Timer() as timer:
-        for name in TOY_NAMES:
-            toy = toy_distribution(name)
-            plot.plot_samples_2d(toy.sample(2000, seed=0), title=name, path=output / f"toy_{name}.png", lim=3.5)
-            plt.close("all")
-        rows.append(("2-D toy distributions drawn", str(len(TOY_NAMES))))
+def make_course(repo: Path, course: Path) -> None:
+    if course.parent.exists():
+        shutil.rmtree(course.parent)
+    course.mkdir(parents=True)
+    shutil.copy(repo / "nbgrader_config.py", course)
+    for folder in ("solutions", "autograder"):
+        (course / folder).symlink_to(repo / folder, target_is_directory=True)
 
-        truth = discretized_gaussian_mixture(num_values=20)
-        train, val, _ = train_val_test_split(truth.sample(5000, seed=0), seed=0)
-        model = Histogram(truth.num_values)
-        history = fit(model, train[0], val[0], epochs=20, lr=0.05, batch_size=256, seed=0, progress=False)
-        plot.plot_training_curves(history.train, history.val, title="Histogram on 1-D discrete data",
-                                  path=output / "histogram_curves.png")
-        val_nll = history.val["total"][-1]
-        best_nll = float(-truth.log_prob(val[0]).mean())  # the true distribution's NLL on the same data
-        rows.append(("histogram val NLL / true NLL (nats)", f"{val_nll:.4f} / {best_nll:.4f}"))
-        rows.append(("histogram val bits", f"{metrics.bits_per_dim(val_nll, 1):.4f}"))
 
-        eight = toy_distribution("eight_gaussians")
-        plot.plot_density_2d(eight.log_prob, lim=3, title="8 Gaussians: exact density", path=output / "density.png")
-        images, _ = load_digits("binary")
-        plot.plot_image_grid(images[:64], title="binarized 8x8 digits", path=output / "digits.png")
-        plt.close("all")
-        rows.append(("figures written to", str(output)))
-    rows.append(("seconds", f"{timer.seconds:.1f}"))
+def run_demo(output: Path = Path("demo_output"), workers: int = 2) -> int:
+    repo = course_root(Path(__file__).resolve().parent)
+    output = Path(output).resolve()
+    course = output / "course"
+    make_course(repo, course)
+    ok = True
+    for assignment in assignments(repo):
+        print(f"== {assignment}: release")
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        bugs = importlib.import_module(f"autograder.{assignment}.bugs")
+        inbox = output / "inbox" / assignment
+        inbox.mkdir(parents=True)
+        for student, content in demo_submissions(course, assignment, bugs.BUGS, bugs.PARTIAL,
+                                                 bugs.INFINITE_LOOP).items():
+            (inbox / f"{student}.ipynb").write_bytes(content)
+        (inbox / "bob (1).ipynb").write_bytes((inbox / "reference.ipynb").read_bytes())
+        print(f"== {assignment}: collect {inbox}")
+        report = collect(course, assignment, inbox)
+        print(f"imported {len(report.imported)}; not imported: {report.problems}")
+        print(f"== {assignment}: autograde with {workers} workers")
+        graded = autograde(course, assignment, workers=workers)
+        for student, problem in sorted(graded.problems.items()):
+            print(f"  {student}: {problem}")
+        write_feedback(course, assignment)
+        practice = {r["student"]: 0.0 for r in gradebook_rows(course)}
+        for r in gradebook_rows(course):
+            if r["assignment"] == assignment and not r["manual"]:
+                practice[r["student"]] += r["score"]
+        maximum = sum(r["max_score"] for r in gradebook_rows(course)
+                      if r["assignment"] == assignment and not r["manual"] and r["student"] == "reference")
+        if practice.get("reference") != maximum or practice.get("untouched") != 0:
+            ok = False
+            print(f"!! expected reference = {maximum:g} and untouched = 0, got {practice}")
 
-    width = max(len(k) for k, _ in rows)
-    print("dgm-course demo")
-    for key, value in rows:
-        print(f"  {key:<{width}}  {value}")
-    if not math.isfinite(val_nll) or val_nll > best_nll + 0.02:
-        print("the histogram did not reach the NLL of the true distribution: something is wrong")
-        return 1
-    return 0
+    print("\n== exam scores")
+    exam = read_exam_csv(DEMO_EXAM, {r["student"] for r in gradebook_rows(course)})
+    save_exam(course, exam.scores)
+    for problem in exam.problems:
+        print(f"  bad row: {problem}")
+
+    print("\n== gradebook (dgm-grade export)")
+    columns, rows = points_table(course)
+    (course / "grades.csv").write_text(to_csv(columns, rows))
+    print(format_table(columns, rows))
+    print("\n== final scores (dgm-grade final); theory answers are still pending manual grading in formgrader")
+    columns, rows = final_table(course)
+    (course / "final_scores.csv").write_text(to_csv(columns, rows))
+    print(format_table(columns, rows))
+    print(f"\nfeedback: {course}/feedback/<student>/<assignment>/; gradebook: {course}/gradebook.db")
+    return 0 if ok else 1

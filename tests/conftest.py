@@ -15,3 +15,31 @@ def shared_mnist() -> Path:
     if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"the real MNIST test set is not at {SHARED_MNIST} (it exists only on developers' machines and CI)")
     return SHARED_MNIST
+
+
+@pytest.fixture(scope="session")
+def hw1_course(tmp_path_factory):
+    """A fresh course graded once per test session: the demo's class of odd submissions, every bug of the hw1 bug
+    corpus and every alternative correct solution, collected and autograded with two workers."""
+    from autograder.autograde import autograde
+    from autograder.collect import collect
+    from autograder.course import nbgrader
+    from autograder.demo import make_course
+    from autograder.examples import apply_patches, demo_submissions, notebook_bytes, reference_submission
+    from autograder.hw1 import bugs
+
+    course = tmp_path_factory.mktemp("hw1") / "course"
+    make_course(REPO, course)
+    nbgrader(course, "generate_assignment", "hw1", "--force")
+    inbox = course.parent / "inbox"
+    inbox.mkdir()
+    reference = reference_submission(course, "hw1")
+    class_ = demo_submissions(course, "hw1", bugs.BUGS, bugs.PARTIAL, bugs.INFINITE_LOOP)
+    for kind, variants in (("bug", bugs.BUGS), ("alt", bugs.ALTERNATIVES)):
+        for name, variant in variants.items():
+            class_[f"{kind}-{name}"] = notebook_bytes(apply_patches(reference, variant.patches))
+    for student, content in class_.items():
+        (inbox / f"{student}.ipynb").write_bytes(content)
+    collect(course, "hw1", inbox)
+    report = autograde(course, "hw1", workers=2, progress=False)
+    return course, report

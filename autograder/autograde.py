@@ -1,0 +1,119 @@
+"""`dgm-grade autograde`: grade every submission of an assignment in parallel, then record them in the gradebook.
+
+Workers (threads that each drive a pytest process, or dask workers) only produce result files; this process alone
+writes the gradebook. Results are kept per submission and reused while the notebook and the suite are unchanged, so
+a re-run grades only what is new and a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .course import secret_seed
+from .gradebook import GradebookWriter, ensure_assignment
+from .grading import DEFAULT_WALL_SECONDS, ResultStore, grade_notebook, suite_version
+
+
+@dataclass
+class AutogradeReport:
+    graded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def submissions(root: Path, assignment: str) -> dict[str, Path]:
+    """student id -> submitted notebook, from nbgrader's submitted/<student>/<assignment>/<assignment>.ipynb."""
+    found = {}
+    for folder in sorted((Path(root) / "submitted").glob(f"*/{assignment}")):
+        found[folder.parent.name] = folder / f"{assignment}.ipynb"
+    return found
+
+
+def grade_remote(root: str, assignment: str, name: str, content: bytes, wall_seconds: float, seed: int,
+                 memory_gb: float | None) -> dict:
+    """Grade a notebook given as bytes (for workers that do not share submitted/ with the scheduler)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        return grade_notebook(Path(root), assignment, path, wall_seconds, seed, memory_gb)
+
+
+def _local_executor(workers: int):
+    return ThreadPoolExecutor(max_workers=workers)
+
+
+def _dask_executor(workers: int, scheduler: str | None):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler).get_executor()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster).get_executor()
+
+
+def autograde(root: Path, assignment: str, students: Iterable[str] | None = None, workers: int = 2,
+              force: bool = False, engine: str = "local", scheduler: str | None = None,
+              wall_seconds: float = DEFAULT_WALL_SECONDS, memory_gb: float | None = None, progress: bool = True,
+              on_result: Callable[[str, dict], None] | None = None) -> AutogradeReport:
+    root = Path(root)
+    report = AutogradeReport()
+    available = submissions(root, assignment)
+    chosen = list(available) if students is None else list(students)
+    missing = [s for s in chosen if s not in available]
+    for student in missing:
+        report.problems[student] = f"no submission at submitted/{student}/{assignment}/"
+    chosen = [s for s in chosen if s in available]
+    store = ResultStore(root, assignment)
+    version, seed = suite_version(root, assignment), secret_seed(root, assignment)
+    todo = [s for s in chosen if force or not store.is_current(s, available[s], version)]
+    report.reused = [s for s in chosen if s not in todo]
+
+    if todo:
+        executor = _dask_executor(workers, scheduler) if engine == "dask" else _local_executor(workers)
+        with executor:
+            futures = {}
+            for student in todo:
+                path = available[student]
+                if engine == "dask":
+                    content = path.read_bytes() if path.exists() else b""
+                    futures[executor.submit(grade_remote, str(root), assignment, path.name, content, wall_seconds,
+                                            seed, memory_gb)] = student
+                else:
+                    futures[executor.submit(grade_notebook, root, assignment, path, wall_seconds, seed,
+                                            memory_gb)] = student
+            bar = tqdm(total=len(futures), desc=f"grading {assignment}", unit="notebook", disable=not progress)
+            for future in as_completed(futures):
+                student = futures[future]
+                document = future.result()
+                store.save(student, document)
+                report.graded.append(student)
+                if on_result:
+                    on_result(student, document)
+                bar.update()
+            bar.close()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        ensure_assignment(root, assignment, Path(scratch))
+    writer = GradebookWriter(root, assignment)
+    for student in tqdm(chosen, desc="recording in the gradebook", disable=not progress):
+        if store.load(student) is None:
+            continue
+        if force or student in report.graded or not writer.is_recorded(student):
+            problem = writer.record(student)
+            if problem:
+                report.problems[student] = problem
+        document = store.load(student)
+        if document.get("fatal") and student not in report.problems:
+            report.problems[student] = document["fatal"]
+    return report
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))

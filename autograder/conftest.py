@@ -1,0 +1,9 @@
+"""Makes `pytest autograder/hwN --notebook ...` grade a notebook (see autograder/plugin.py)."""
+
+from autograder.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name)
+    grader,
+    pytest_addoption,
+    pytest_configure,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+)

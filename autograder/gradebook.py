@@ -1,0 +1,107 @@
+"""The only writer of nbgrader's gradebook: records stored results through nbgrader's own autograde.
+
+Workers never open the database; this module runs in one process and writes one student at a time, each in
+nbgrader's own transaction, so a killed run leaves the gradebook as it was before that student.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config.loader import PyFileConfigLoader
+
+from .grading import ResultStore
+
+# nbgrader 0.9.6 triggers SQLAlchemy autoflush warnings on every autograde; they say nothing about the grades.
+warnings.filterwarnings("ignore", message=".*not in session.*")
+
+
+def nbgrader_api(root: Path, **course_overrides) -> NbGraderAPI:
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    for key, value in course_overrides.items():
+        setattr(config.CourseDirectory, key, value)
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def db_url(root: Path) -> str:
+    return nbgrader_api(root).coursedir.db_url
+
+
+def ensure_assignment(root: Path, assignment: str, scratch: Path) -> None:
+    """Put the assignment's cells into the gradebook (nbgrader generate_assignment into a scratch release)."""
+    api = nbgrader_api(root, release_directory=str(scratch))
+    result = api.generate_assignment(assignment, force=True, create=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader could not register {assignment}:\n{result.get('error') or result.get('log')}")
+
+
+class GradebookWriter:
+    def __init__(self, root: Path, assignment: str):
+        self.root, self.assignment = Path(root), assignment
+        self.api = nbgrader_api(self.root)
+        self.store = ResultStore(self.root, assignment)
+        self.markers = self.root / ".grading" / assignment / "recorded"
+        self.markers.mkdir(parents=True, exist_ok=True)
+
+    def _fingerprint(self, student: str) -> str:
+        return hashlib.sha256(self.store.path(student).read_bytes()).hexdigest()
+
+    def _in_gradebook(self, student: str) -> bool:
+        with Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id) as gb:
+            try:
+                gb.find_submission(self.assignment, student)
+                return True
+            except MissingEntry:
+                return False
+
+    def is_recorded(self, student: str) -> bool:
+        marker = self.markers / student
+        return marker.exists() and marker.read_text() == self._fingerprint(student) and self._in_gradebook(student)
+
+    def record(self, student: str) -> str | None:
+        """Record the stored result of `student`; returns an error message when nbgrader could not read the
+        notebook (it then gets zero points for every autograded task and nothing to grade by hand)."""
+        results = self.store.load(student)
+        problem = None
+        outcome = self.api.autograde(self.assignment, student, force=True, create=True)
+        if not outcome["success"]:
+            problem = results.get("fatal") if results else None
+            problem = problem or "nbgrader could not process the notebook"
+            self._record_zero(student)
+        (self.markers / student).write_text(self._fingerprint(student))
+        return problem
+
+    def _record_zero(self, student: str) -> None:
+        with Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id) as gb:
+            gb.update_or_create_student(student)
+            submission = gb.update_or_create_submission(self.assignment, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0.0
+                    grade.manual_score = None
+                    grade.needs_manual_grade = False
+            gb.db.commit()
+
+
+def gradebook_rows(root: Path) -> list[dict]:
+    """One row per (student, assignment, graded cell) from the gradebook: scores, maxima, pending manual grades."""
+    api = nbgrader_api(root)
+    rows = []
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        rows.append({
+                            "student": submission.student.id, "assignment": assignment.name, "cell": grade.name,
+                            "score": float(grade.score or 0.0), "max_score": float(grade.max_score),
+                            "pending": bool(grade.needs_manual_grade), "manual": grade.cell.cell_type == "markdown",
+                        })
+    return rows
+

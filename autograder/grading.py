@@ -1,0 +1,108 @@
+"""Grading one notebook: the hidden suite of its assignment, run by pytest in a separate process with a time limit.
+
+Used by every entry point (the dgm-grade workers, dask workers, and nbgrader's autograde through the preprocessor
+in autograder.nbgrader_plugin), so all of them give the same points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .plugin import write_results
+from .sandbox import MEMORY_ENV
+
+GRADER_MODULES = ("contract.py", "plugin.py", "runner.py", "notebook.py", "student_process.py", "sandbox.py",
+                  "stats.py", "grading.py")
+DEFAULT_WALL_SECONDS = 600
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def suite_version(root: Path, assignment: str) -> str:
+    """Hash of everything that decides a score: the hidden suite, the grader's code and the solution notebook."""
+    digest = hashlib.sha256()
+    package = root / "autograder"
+    files = sorted((package / assignment).glob("*.py")) + [package / name for name in GRADER_MODULES]
+    files.append(root / "solutions" / assignment / f"{assignment}.ipynb")
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def failed_document(assignment: str, notebook: Path, message: str) -> dict:
+    """Results of a notebook that could not be graded at all: every task is missing (0 points)."""
+    return {"assignment": assignment, "notebook": str(notebook), "fatal": message, "problems": [], "tasks": {},
+            "earned": 0.0, "points": 0.0, "seconds": 0.0}
+
+
+def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: float = DEFAULT_WALL_SECONDS,
+                   secret_seed: int | None = None, memory_gb: float | None = None) -> dict:
+    """Run the hidden suite of `assignment` on `notebook`; return the results document (see plugin.py).
+
+    A suite that exceeds wall_seconds is killed and the submission scores nothing, with a message saying so; the
+    per-check limits normally stop a hung check long before.
+    """
+    root, notebook = Path(root), Path(notebook)
+    with tempfile.TemporaryDirectory(prefix="dgm-results-") as tmp:
+        out = Path(tmp) / "results.json"
+        command = [sys.executable, "-m", "pytest", str(root / "autograder" / assignment), "--notebook", str(notebook),
+                   "--results", str(out), "-q", "-p", "no:cacheprovider", "--rootdir", str(root), "-o", "addopts=",
+                   "-o", "timeout=0"]
+        if secret_seed is not None:
+            command += ["--secret-seed", str(secret_seed)]
+        env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+        if memory_gb is not None:
+            env[MEMORY_ENV] = str(memory_gb)
+        try:
+            completed = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
+                                       timeout=wall_seconds)
+        except subprocess.TimeoutExpired:
+            document = failed_document(assignment, notebook, f"grading took longer than {wall_seconds:.0f} s and was "
+                                                             f"stopped; no task could be scored")
+        else:
+            if out.exists():
+                document = json.loads(out.read_text())
+            else:
+                tail = (completed.stdout + completed.stderr)[-3000:]
+                document = failed_document(assignment, notebook, "the grader failed before scoring; tell your "
+                                                                 "instructor")
+                document["grader_log"] = tail
+    document["notebook_sha256"] = file_sha256(notebook) if notebook.exists() else None
+    document["suite_version"] = suite_version(root, assignment)
+    return document
+
+
+class ResultStore:
+    """One JSON file per submission under .grading/<assignment>/results/: written atomically, read by one writer."""
+
+    def __init__(self, root: Path, assignment: str):
+        self.root, self.assignment = Path(root), assignment
+        self.folder = self.root / ".grading" / assignment / "results"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, student: str) -> Path:
+        return self.folder / f"{student}.json"
+
+    def load(self, student: str) -> dict | None:
+        try:
+            return json.loads(self.path(student).read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def save(self, student: str, document: dict) -> None:
+        write_results(self.path(student), document)
+
+    def is_current(self, student: str, notebook: Path, version: str) -> bool:
+        """True when a stored result graded exactly this notebook with exactly this suite."""
+        document = self.load(student)
+        return (document is not None and document.get("suite_version") == version
+                and document.get("notebook_sha256") == (file_sha256(notebook) if notebook.exists() else None))

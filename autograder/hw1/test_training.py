@@ -1,0 +1,62 @@
+"""Task "training" (1 point): the grader trains the student's MADE and PixelCNN and judges them on held-out digits.
+
+The student's process receives only the training digits. Its trained weights are loaded into the *reference*
+architecture (with the reference masks) and scored on held-out digits it never saw, so a model can pass only by
+having learned a normalised, autoregressive density. Thresholds: see autograder/hw1/README.md (calibration over
+20 seeds of the reference).
+"""
+
+import numpy as np
+
+from autograder.contract import check
+from dgmlib.data import load_digits
+
+MADE_CONFIG = dict(hidden=[512], epochs=40, lr=1e-3, batch_size=64)
+PIXELCNN_CONFIG = dict(channels=32, layers=4, epochs=20, lr=2e-3, batch_size=64)
+# held-out NLL thresholds in nats per image (64 pixels); calibration in README.md
+MADE_MAX_NLL = 20.0
+PIXELCNN_MAX_NLL = 20.0
+HELD_OUT = 297
+
+
+def grader_split(rng):
+    """Binarized 8x8 digits split by the secret seed: (1500, 64) to train on, (297, 64) the student never sees."""
+    images, _ = load_digits("binary")
+    order = rng.permutation(len(images))
+    flat = images.reshape(len(images), -1).numpy().astype(np.float32)
+    return flat[order[HELD_OUT:]], flat[order[:HELD_OUT]]
+
+
+def made_held_out_nll(grader):
+    train, held_out = grader_split(grader.rng)
+    weights = grader.student("train_made", train=train, timeout=90, **MADE_CONFIG)
+    grader.expect(all(np.isfinite(v).all() for v in weights.values()), "training produced NaN weights")
+    log_p = grader.reference("made_log_prob", input_dim=64, hidden=MADE_CONFIG["hidden"], ordering=np.arange(64),
+                             x=held_out, **weights)["log_prob"]
+    return float(-log_p.mean())
+
+
+def pixelcnn_held_out_nll(grader):
+    train, held_out = grader_split(grader.rng)
+    config = {k: PIXELCNN_CONFIG[k] for k in ("channels", "layers")}
+    state = grader.student("train_pixelcnn", train=train.reshape(-1, 1, 8, 8), timeout=90, **PIXELCNN_CONFIG)
+    grader.expect(all(np.isfinite(v).all() for v in state.values()), "training produced NaN weights")
+    log_p = grader.reference("pixelcnn_log_prob", image_size=8, x=held_out.reshape(-1, 1, 8, 8), **config,
+                             **state)["log_prob"]
+    return float(-log_p.mean())
+
+
+@check("training", points=0.5, timeout=90)
+def test_trained_made_reaches_the_held_out_nll(grader):
+    nll = made_held_out_nll(grader)
+    grader.expect(np.isfinite(nll) and nll < MADE_MAX_NLL,
+                  f"after training, MADE's held-out NLL is {nll:.1f} nats per image; it should be below "
+                  f"{MADE_MAX_NLL:.1f}")
+
+
+@check("training", points=0.5, timeout=90)
+def test_trained_pixelcnn_reaches_the_held_out_nll(grader):
+    nll = pixelcnn_held_out_nll(grader)
+    grader.expect(np.isfinite(nll) and nll < PIXELCNN_MAX_NLL,
+                  f"after training, PixelCNN's held-out NLL is {nll:.1f} nats per image; it should be below "
+                  f"{PIXELCNN_MAX_NLL:.1f}")

@@ -1,0 +1,146 @@
+"""Reading a student's notebook robustly and choosing the code the grader runs.
+
+Students insert, delete, retype, duplicate and move cells (nbgrader#1941, #1083, #1423). The grader therefore never
+relies on the notebook's shape: it runs every code cell of the submission except the check cells and the cells
+tagged `skip-grading` (long demonstrations and training runs), restores the instructor's given (locked) cells from
+the source notebook, and finds each task's answer by the names the checks look up. What it noticed goes to the
+student as a list of problems.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+SKIP_TAG = "skip-grading"
+TASK_PREFIX = "task_"  # grade_id of a check cell: task_<task name>
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be graded at all; the message is shown to the student."""
+
+
+@dataclass
+class CodeCell:
+    index: int  # position in the student's notebook (-1: restored from the source)
+    source: str
+    grade_id: str | None = None
+
+
+@dataclass
+class GradingPlan:
+    """The code the grader runs, in order, and what it noticed about the notebook's structure."""
+
+    cells: list[CodeCell] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_notebook(path: str | Path) -> NotebookNode:
+    """Read a notebook, raising SubmissionError with a message a student understands when it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{path.name} is not a text file, so not a Jupyter notebook") from None
+    except OSError as error:
+        raise SubmissionError(f"{path.name} could not be read: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SubmissionError(
+            f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); the file was "
+            f"damaged, perhaps saved while incomplete or edited in a text editor. Re-download it from Jupyter."
+        ) from None
+    if not (isinstance(data, dict) and isinstance(data.get("cells"), list) and data.get("nbformat") == 4):
+        raise SubmissionError(f"{path.name} is valid JSON but not a Jupyter notebook (version 4 with a list of cells)")
+    try:
+        notebook = nbformat.reads(text, as_version=4)  # joins multi-line sources
+        for cell in notebook.cells:
+            cell.setdefault("metadata", {})
+            if cell.get("cell_type") not in ("code", "markdown", "raw") or not isinstance(cell.get("source"), str):
+                raise ValueError("a cell has no cell_type or source")
+    except (ValueError, TypeError, AttributeError, KeyError, nbformat.ValidationError) as error:
+        reason = getattr(error, "message", None) or str(error)
+        raise SubmissionError(f"{path.name} is not a well-formed Jupyter notebook: {reason[:200]}") from None
+    return notebook
+
+
+def nbgrader_meta(cell: NotebookNode) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_check_cell(cell: NotebookNode) -> bool:
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
+
+
+def is_given_cell(cell: NotebookNode) -> bool:
+    """Instructor code students must not change (nbgrader locked, not an answer, not a check)."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("locked")) and not meta.get("solution") and not meta.get("grade")
+
+
+def tags(cell: NotebookNode) -> set[str]:
+    value = cell.get("metadata", {}).get("tags", [])
+    return set(value) if isinstance(value, list) else set()
+
+
+def task_cells(source: NotebookNode) -> dict[str, NotebookNode]:
+    """Check cells of a source notebook by task name (grade_id task_<name>)."""
+    return {
+        nbgrader_meta(c)["grade_id"][len(TASK_PREFIX):]: c
+        for c in source.cells
+        if is_check_cell(c) and str(nbgrader_meta(c).get("grade_id", "")).startswith(TASK_PREFIX)
+    }
+
+
+def plan(student: NotebookNode, source: NotebookNode) -> GradingPlan:
+    """The code cells to run for `student`, given the instructor's `source` notebook."""
+    by_id = {nbgrader_meta(c).get("grade_id"): (k, c) for k, c in enumerate(source.cells) if nbgrader_meta(c)}
+    skip_ids = {gid for gid, (_, c) in by_id.items() if SKIP_TAG in tags(c) or is_check_cell(c)}
+    given = {gid: k for gid, (k, c) in by_id.items() if is_given_cell(c) and c.cell_type == "code"}
+    result = GradingPlan()
+    seen: dict[str, int] = {}
+    placed: set[str] = set()
+
+    def restore_given_before(source_index: int) -> None:
+        for gid, k in sorted(given.items(), key=lambda item: item[1]):
+            if k < source_index and gid not in placed:
+                placed.add(gid)
+                result.cells.append(CodeCell(-1, by_id[gid][1].source, gid))
+                result.problems.append(f"the given cell '{gid}' was deleted; the grader used the original")
+
+    for index, cell in enumerate(student.cells):
+        gid = nbgrader_meta(cell).get("grade_id")
+        known = gid in by_id
+        if known:
+            seen[gid] = seen.get(gid, 0) + 1
+            restore_given_before(by_id[gid][0])
+            if by_id[gid][1].cell_type != cell.cell_type:
+                result.problems.append(f"cell '{gid}' was changed from {by_id[gid][1].cell_type} to {cell.cell_type}")
+        if cell.cell_type != "code" or is_check_cell(cell) or SKIP_TAG in tags(cell) or gid in skip_ids:
+            continue
+        if gid in given:
+            placed.add(gid)
+            if cell.source != by_id[gid][1].source:
+                result.problems.append(f"the given cell '{gid}' was edited; the grader used the original")
+            result.cells.append(CodeCell(index, by_id[gid][1].source, gid))
+        else:
+            result.cells.append(CodeCell(index, cell.source, gid if known else None))
+    restore_given_before(len(source.cells) + 1)
+
+    for gid, count in seen.items():
+        if count > 1:
+            result.problems.append(f"cell '{gid}' appears {count} times; all copies ran in order, so the last wins")
+    for gid, (_, cell) in by_id.items():
+        if gid not in seen and gid not in given and nbgrader_meta(cell).get("solution"):
+            result.problems.append(
+                f"the answer cell '{gid}' is missing (deleted, or retyped into a new cell); the grader still looks "
+                f"for the functions and classes it should define anywhere in the notebook"
+            )
+    return result

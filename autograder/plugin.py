@@ -1,0 +1,166 @@
+"""pytest plugin that grades one notebook with the hidden checks of its assignment.
+
+    pytest autograder/hw1 --notebook submitted/alice/hw1/hw1.ipynb --results alice.json
+
+Without --notebook the solution notebook itself is graded (it must earn full marks). The results file lists every
+check with its task, points, points earned and the message for the student; the suite's exit status is pytest's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from .contract import CheckFailed, Grader, GraderError, ReferenceOutputs
+from .course import course_root, grading_dir, secret_seed, source_notebook
+from .notebook import SubmissionError, plan, read_notebook
+from .sandbox import Limits
+from .student_process import StudentProcess
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("dgm-grade")
+    group.addoption("--notebook", help="the notebook to grade (default: the assignment's solution notebook)")
+    group.addoption("--results", help="write the per-check results to this JSON file")
+    group.addoption("--secret-seed", type=int, help="seed of the hidden inputs (default: the assignment's own)")
+    group.addoption("--no-reference-cache", action="store_true", help="recompute reference outputs")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "grade(task, points, timeout): a hidden check worth points of a task")
+    config._dgm_session = None
+
+
+class GradingSession:
+    """The submission under test, its process, and the reference, shared by every check of one pytest run."""
+
+    def __init__(self, config, assignment: str):
+        self.root = course_root(Path(config.rootpath))
+        self.assignment = assignment
+        self.source = source_notebook(self.root, assignment)
+        self.notebook = Path(config.getoption("notebook") or self.source)
+        seed = config.getoption("secret_seed")
+        self.secret_seed = seed if seed is not None else secret_seed(self.root, assignment)
+        self.probes = self.root / "autograder" / assignment / "probes.py"
+        self.fatal: str | None = None
+        self.problems: list[str] = []
+        self.student: StudentProcess | None = None
+        source_nb = read_notebook(self.source)
+        try:
+            grading_plan = plan(read_notebook(self.notebook), source_nb)
+        except SubmissionError as error:
+            self.fatal = str(error)
+        else:
+            self.problems = grading_plan.problems
+            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env())
+            self.student_cells = grading_plan.cells
+        reference_cells = [c.source for c in plan(source_nb, source_nb).cells]
+        cache = None if config.getoption("no_reference_cache") else (
+            grading_dir(self.root, assignment) / f"reference-{self.secret_seed}")
+        self.reference = ReferenceOutputs(
+            lambda: StudentProcess(reference_cells, self.probes, sandboxed=False, label="the reference"),
+            cache)
+        self.records: list[dict] = []
+        self.started = time.time()
+
+    def cell_problems(self) -> list[str]:
+        """Errors raised by the student's cells while they ran (from the first start of the process)."""
+        if self.student is None or not self.student.cell_reports:
+            return []
+        problems = []
+        for cell, report in zip(self.student_cells, self.student.cell_reports, strict=False):
+            if report["error"]:
+                where = f"code cell {cell.index + 1}" if cell.index >= 0 else f"restored cell '{cell.grade_id}'"
+                problems.append(f"{where} raised {report['error']}")
+        return problems
+
+    def close(self):
+        if self.student is not None:
+            self.student.close()
+        self.reference.close()
+
+
+def _session_for(request) -> GradingSession:
+    config = request.config
+    if config._dgm_session is None:
+        config._dgm_session = GradingSession(config, Path(request.node.path).parent.name)
+    return config._dgm_session
+
+
+@pytest.fixture
+def grader(request) -> Grader:
+    session = _session_for(request)
+    mark = request.node.get_closest_marker("grade")
+    timeout = mark.kwargs.get("timeout") if mark else None
+    return Grader(session.student, session.reference, session.secret_seed, request.node.nodeid.split("::")[-1],
+                  timeout, fatal=session.fatal)
+
+
+def describe(name: str) -> str:
+    return name.removeprefix("test_").replace("_", " ")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    mark = item.get_closest_marker("grade")
+    if mark is None or report.when != "call" and not (report.when == "setup" and report.failed):
+        return
+    session = item.config._dgm_session
+    message, status = "", "passed"
+    if report.failed:
+        error = call.excinfo.value if call.excinfo else None
+        if isinstance(error, CheckFailed):
+            status, message = "failed", str(error)
+        elif isinstance(error, (GraderError, SubmissionError)):
+            status, message = "grader-error", f"the grader could not run this check ({error}); tell your instructor"
+        elif isinstance(error, AssertionError):
+            status, message = "failed", "a hidden check failed"
+        else:
+            status = "grader-error"
+            message = f"the grader hit an internal error ({type(error).__name__}); tell your instructor"
+    points = mark.kwargs["points"]
+    if session is not None:
+        session.records.append({
+            "check": item.name, "description": describe(item.name), "task": mark.kwargs["task"],
+            "points": points, "earned": points if status == "passed" else 0.0, "status": status,
+            "message": message, "seconds": round(report.duration, 3),
+        })
+
+
+def pytest_sessionfinish(session, exitstatus):
+    grading = session.config._dgm_session
+    if grading is None:
+        return
+    path = session.config.getoption("results")
+    grading.close()
+    if path:
+        write_results(Path(path), results_document(grading))
+
+
+def results_document(grading: GradingSession) -> dict:
+    tasks: dict[str, dict] = {}
+    for record in grading.records:
+        task = tasks.setdefault(record["task"], {"points": 0.0, "earned": 0.0, "checks": []})
+        task["points"] += record["points"]
+        task["earned"] += record["earned"]
+        task["checks"].append(record)
+    return {
+        "assignment": grading.assignment, "notebook": str(grading.notebook), "fatal": grading.fatal,
+        "problems": grading.problems + grading.cell_problems(), "tasks": tasks,
+        "earned": sum(t["earned"] for t in tasks.values()), "points": sum(t["points"] for t in tasks.values()),
+        "seconds": round(time.time() - grading.started, 2),
+    }
+
+
+def write_results(path: Path, document: dict) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(document, indent=1))
+    os.replace(tmp, path)

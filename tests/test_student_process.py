@@ -1,0 +1,87 @@
+"""The process that runs a notebook's code: results come back as plain arrays; misbehaviour fails alone."""
+
+import time
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import Limits
+from autograder.student_process import ProcessDied, StudentError, StudentProcess
+
+PROBES = '''
+import numpy as np
+def call(ns, name, **arrays):
+    return {"y": answer(ns, name)(**arrays)}
+def value(ns, name):
+    return {"y": answer(ns, name)}
+def raw(ns, name):
+    return answer(ns, name)()
+'''
+
+CELLS = [
+    "import numpy as np",
+    "def square(x):\n    return x ** 2",
+    "1 / 0",  # a failing cell does not stop the ones after it
+    "def spin():\n    while True:\n        pass",
+    "def leave():\n    import os\n    os._exit(3)",
+    "def bomb():\n    return bytearray(10 * 2**30)",
+    "def flood():\n    import sys\n    for _ in range(10**6):\n        sys.stdout.write('x' * 10000)\n    return 1",
+    "def objects():\n    return {'y': np.array([object()])}",
+    "def catches():\n    try:\n        while True:\n            pass\n    except Exception:\n        return 0",
+    "defined_late = 7",
+]
+
+
+@pytest.fixture
+def process(tmp_path):
+    probes = tmp_path / "probes.py"
+    probes.write_text(PROBES)
+    limits = Limits(check_seconds=2, memory_bytes=3 * 2**30, file_bytes=2**20)
+    with StudentProcess(CELLS, probes, limits) as p:
+        yield p
+
+
+def test_results_come_back_as_arrays_and_cell_errors_are_reported(process):
+    assert np.array_equal(process.call("call", {"x": np.arange(4)}, {"name": "square"})["y"], [0, 1, 4, 9])
+    errors = [r["error"] for r in process.cell_reports]
+    assert errors[2].startswith("ZeroDivisionError") and errors.count(None) == len(CELLS) - 1
+    assert process.call("value", kwargs={"name": "defined_late"})["y"] == 7
+
+
+def test_a_missing_name_is_explained(process):
+    with pytest.raises(StudentError, match="cube is not defined"):
+        process.call("value", kwargs={"name": "cube"})
+
+
+@pytest.mark.parametrize("name, message", [
+    ("spin", "timed out"), ("catches", "timed out"), ("leave", "exit code 3"), ("bomb", "MemoryError"),
+])
+def test_hangs_exits_and_memory_bombs_fail_alone_and_grading_goes_on(process, name, message):
+    started = time.monotonic()
+    with pytest.raises(StudentError, match=message):
+        process.call("raw", kwargs={"name": name})
+    assert time.monotonic() - started < 15
+    assert np.array_equal(process.call("call", {"x": np.arange(3)}, {"name": "square"})["y"], [0, 1, 4])
+
+
+def test_output_floods_are_capped(process):
+    with pytest.raises(StudentError, match="File too large"):
+        process.call("raw", kwargs={"name": "flood"})
+    assert (process.workdir / "output.log").stat().st_size <= 2**20
+    assert process.call("value", kwargs={"name": "defined_late"})["y"] == 7, "the same process carries on"
+
+
+def test_nothing_that_needs_pickle_crosses_back(process):
+    with pytest.raises(StudentError, match="not a number"):
+        process.call("raw", kwargs={"name": "objects"})
+
+
+def test_a_process_that_keeps_dying_stops_being_restarted(tmp_path):
+    probes = tmp_path / "probes.py"
+    probes.write_text(PROBES)
+    with StudentProcess(["import os\nos._exit(1)"], probes, Limits(startup_seconds=10)) as p:
+        for _ in range(3):
+            with pytest.raises(ProcessDied, match="ended"):
+                p.call("value", kwargs={"name": "x"})
+        with pytest.raises(ProcessDied, match="too many times"):
+            p.call("value", kwargs={"name": "x"})
