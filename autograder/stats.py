@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-FALSE_ALARM_RATE = 1e-3  # a correct sampler fails one statistical check in a thousand gradings
+FALSE_ALARM_RATE = 1e-5  # a correct sampler fails one statistical check in 100,000 gradings (calibration: README)
 
 
 def binary_codes(samples: np.ndarray) -> np.ndarray:
@@ -14,7 +14,7 @@ def binary_codes(samples: np.ndarray) -> np.ndarray:
     return flat @ (2 ** np.arange(flat.shape[1], dtype=np.int64))
 
 
-def goodness_of_fit_pvalue(codes: np.ndarray, probs: np.ndarray, min_expected: float = 5.0) -> float:
+def goodness_of_fit_pvalue(codes: np.ndarray, probs: np.ndarray, min_expected: float = 20.0) -> float:
     """Pearson's chi-square test that integer outcomes `codes` were drawn from `probs` (K,).
 
     Outcomes whose expected count is below min_expected are pooled into one cell, as the test's chi-square

@@ -63,8 +63,11 @@ def made_log_prob(ns, input_dim, hidden, ordering, x, **arrays):
 
 
 def made_jacobian(ns, input_dim, hidden, ordering, x):
+    """sum over the rows of x (B, D) of |d logits / d x|: (D, D), so that no connection hides behind a ReLU that
+    happens to be off at one input."""
     model = _made(ns, input_dim, hidden, ordering)
-    return {"jacobian": torch.func.jacrev(lambda v: model(v[None])[0])(_tensor(x))}
+    jacobians = torch.func.vmap(torch.func.jacrev(lambda v: model(v[None])[0]))(_tensor(x))
+    return {"jacobian": jacobians.abs().sum(dim=0)}
 
 
 def made_sample(ns, input_dim, hidden, ordering, n, **arrays):

@@ -47,8 +47,8 @@ def test_log_prob_matches_the_reference_and_stays_finite_for_extreme_logits(grad
 def test_every_output_depends_only_on_inputs_earlier_in_the_ordering(grader):
     for _ in range(3):
         dim, hidden, ordering = random_architecture(grader.rng)
-        hidden = [max(h, 2 * dim) for h in hidden]
-        x = grader.rng.random(dim).astype(np.float32)
+        hidden = [max(h, 4 * dim) for h in hidden]
+        x = grader.rng.normal(size=(16, dim)).astype(np.float32)
         jacobian = grader.student("made_jacobian", input_dim=dim, hidden=hidden, ordering=ordering, x=x)["jacobian"]
         grader.expect(jacobian.shape == (dim, dim), f"MADE's output must be (B, D); the Jacobian was {jacobian.shape}")
         forbidden = ordering[None, :] >= ordering[:, None]  # output i may not see input j unless j comes before i

@@ -1,0 +1,79 @@
+"""Benchmark: seconds per submission for plain serial `nbgrader autograde` and for `dgm-grade autograde` with 1 and
+2 workers, on K copies of the reference submission of an assignment, side by side in one run.
+
+    python -m autograder.benchmark hw1 --copies 6
+
+Each variant starts from an empty course (no stored results, no gradebook) that shares one secret seed and one
+reference cache, so every variant does the same work: grading K student notebooks. Not a test: it prints numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .autograde import autograde
+from .collect import collect
+from .course import course_root, nbgrader
+from .demo import make_course
+from .examples import notebook_bytes, reference_submission
+
+
+def fresh_course(repo: Path, base: Path, name: str, assignment: str, copies: int, warm: Path | None) -> Path:
+    course = base / name / "course"
+    make_course(repo, course)
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    inbox = course.parent / "inbox"
+    inbox.mkdir()
+    content = notebook_bytes(reference_submission(course, assignment))
+    for k in range(copies):
+        (inbox / f"student{k:03d}.ipynb").write_bytes(content)
+    collect(course, assignment, inbox)
+    if warm is not None:  # the same secret seed and reference outputs as the warm-up course
+        shutil.copytree(warm / ".grading" / assignment, course / ".grading" / assignment,
+                        ignore=shutil.ignore_patterns("results", "recorded"))
+    return course
+
+
+def timed(label: str, function) -> float:
+    started = time.perf_counter()
+    function()
+    seconds = time.perf_counter() - started
+    print(f"  {label:<32} {seconds:8.1f} s", flush=True)
+    return seconds
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("assignment")
+    parser.add_argument("--copies", type=int, default=6)
+    args = parser.parse_args(argv)
+    repo, a, k = course_root(Path(__file__).resolve().parent), args.assignment, args.copies
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        print(f"warming up (reference outputs for {a}) ...", flush=True)
+        warm = fresh_course(repo, base, "warm", a, 1, None)
+        autograde(warm, a, workers=1, progress=False)
+        results = {}
+        print(f"grading {k} copies of the reference submission of {a}:")
+        course = fresh_course(repo, base, "nbgrader", a, k, warm)
+        results["nbgrader autograde (serial)"] = timed("nbgrader autograde (serial)", lambda: subprocess.run(
+            [sys.executable, "-m", "nbgrader", "autograde", a], cwd=course, check=True, capture_output=True))
+        for workers in (1, 2):
+            course = fresh_course(repo, base, f"cli{workers}", a, k, warm)
+            label = f"dgm-grade autograde --workers {workers}"
+            results[label] = timed(label, lambda c=course, w=workers: autograde(c, a, workers=w, progress=False))
+        print(f"\nseconds per submission ({k} submissions):")
+        serial = results["nbgrader autograde (serial)"]
+        for label, seconds in results.items():
+            speedup = serial / seconds
+            print(f"  {label:<32} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {speedup:4.2f}x")
+
+
+if __name__ == "__main__":
+    main()
