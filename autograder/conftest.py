@@ -6,4 +6,5 @@ from autograder.plugin import (  # noqa: F401  (pytest finds hooks and fixtures 
     pytest_configure,
     pytest_runtest_makereport,
     pytest_sessionfinish,
+    pytest_sessionstart,
 )

@@ -94,6 +94,12 @@ class ReferenceOutputs:
             os.replace(tmp, path)
         return outputs
 
+    def launch(self) -> None:
+        """Start the reference process now, so that its start-up overlaps the grader's."""
+        if self._process is None:
+            self._process = self._factory()
+            self._process.launch()
+
     def close(self) -> None:
         if self._process is not None:
             self._process.close()

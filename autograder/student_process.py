@@ -55,6 +55,12 @@ class StudentProcess:
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
+        """Launch the process and wait until it has run the notebook's cells."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (its cells run while the grader gets ready)."""
         if self.starts > MAX_RESTARTS:
             raise ProcessDied(f"{self.label} was stopped too many times ({self.died}); remaining checks are skipped")
         self.starts += 1
@@ -78,7 +84,10 @@ class StudentProcess:
         os.close(response_w)
         self._buffer = b""
         self._current_cell, self.cell_reports = None, None
-        deadline = time.monotonic() + self.limits.startup_seconds
+        self._deadline = time.monotonic() + self.limits.startup_seconds
+
+    def wait_ready(self) -> None:
+        deadline = self._deadline
         while True:
             message = self._receive(deadline, during="running the notebook's cells")
             if message["event"] == "cell":
@@ -113,6 +122,8 @@ class StudentProcess:
         """Run probes.<probe>(namespace, **arrays, **kwargs) in the process; return its outputs as ndarrays."""
         if self.process is None:
             self.start()
+        elif self.cell_reports is None:
+            self.wait_ready()
         timeout = timeout or self.limits.check_seconds
         call_id = next(self._ids)
         inputs, outputs = self.workdir / f"in{call_id}.npz", self.workdir / f"out{call_id}.npz"

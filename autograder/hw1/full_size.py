@@ -42,7 +42,8 @@ def main(argv=None) -> None:
     parser.add_argument("--pixelcnn-epochs", type=int, default=2)
     parser.add_argument("--pixelcnn-channels", type=int, default=32)
     args = parser.parse_args(argv)
-    images, _ = idx_images_and_labels(args.mnist / "t10k-images-idx3-ubyte.gz", args.mnist / "t10k-labels-idx1-ubyte.gz")
+    images, _ = idx_images_and_labels(args.mnist / "t10k-images-idx3-ubyte.gz",
+                                      args.mnist / "t10k-labels-idx1-ubyte.gz")
     binary = (images.float() / 255 > 0.5).float()
     train, test = binary[:8000], binary[8000:]
     ns = solution_namespace()

@@ -162,6 +162,13 @@ def ancestral_samples(ns, table, n, channels, height, width):
 
 
 # --- training -------------------------------------------------------------------------------------------------
+def binary_digits(ns):
+    """The 1,797 binarized 8x8 digits, flattened: (1797, 64) (asked of the reference process only)."""
+    from dgmlib.data import load_digits
+
+    return {"images": load_digits("binary")[0].flatten(1)}
+
+
 def train_made(ns, train, hidden, epochs, lr, batch_size):
     from dgmlib.train import fit
 

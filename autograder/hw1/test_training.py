@@ -9,7 +9,6 @@ having learned a normalised, autoregressive density. Thresholds: see autograder/
 import numpy as np
 
 from autograder.contract import check
-from dgmlib.data import load_digits
 
 MADE_CONFIG = dict(hidden=[512], epochs=40, lr=1e-3, batch_size=64)
 PIXELCNN_CONFIG = dict(channels=32, layers=4, epochs=20, lr=2e-3, batch_size=64)
@@ -19,16 +18,18 @@ PIXELCNN_MAX_NLL = 20.0
 HELD_OUT = 297
 
 
-def grader_split(rng):
-    """Binarized 8x8 digits split by the secret seed: (1500, 64) to train on, (297, 64) the student never sees."""
-    images, _ = load_digits("binary")
-    order = rng.permutation(len(images))
-    flat = images.reshape(len(images), -1).numpy().astype(np.float32)
+def grader_split(grader):
+    """Binarized 8x8 digits split by the secret seed: (1500, 64) to train on, (297, 64) the student never sees.
+
+    The digits come from dgmlib in the reference's process, which has torch loaded already (the grader's does not
+    need it)."""
+    flat = grader.reference("binary_digits", seed=0)["images"].astype(np.float32)
+    order = grader.rng.permutation(len(flat))
     return flat[order[HELD_OUT:]], flat[order[:HELD_OUT]]
 
 
 def made_held_out_nll(grader):
-    train, held_out = grader_split(grader.rng)
+    train, held_out = grader_split(grader)
     weights = grader.student("train_made", train=train, timeout=90, **MADE_CONFIG)
     grader.expect(all(np.isfinite(v).all() for v in weights.values()), "training produced NaN weights")
     log_p = grader.reference("made_log_prob", input_dim=64, hidden=MADE_CONFIG["hidden"], ordering=np.arange(64),
@@ -37,7 +38,7 @@ def made_held_out_nll(grader):
 
 
 def pixelcnn_held_out_nll(grader):
-    train, held_out = grader_split(grader.rng)
+    train, held_out = grader_split(grader)
     config = {k: PIXELCNN_CONFIG[k] for k in ("channels", "layers")}
     state = grader.student("train_pixelcnn", train=train.reshape(-1, 1, 8, 8), timeout=90, **PIXELCNN_CONFIG)
     grader.expect(all(np.isfinite(v).all() for v in state.values()), "training produced NaN weights")
