@@ -47,17 +47,16 @@ def pixelcnn_held_out_nll(grader):
     return float(-log_p.mean())
 
 
+def expect_below(grader, model: str, nll: float, threshold: float) -> None:
+    grader.expect(np.isfinite(nll) and nll < threshold, f"after training, {model}'s held-out NLL is {nll:.1f} nats "
+                                                        f"per image; it should be below {threshold:.1f}")
+
+
 @check("training", points=0.5, timeout=90)
 def test_trained_made_reaches_the_held_out_nll(grader):
-    nll = made_held_out_nll(grader)
-    grader.expect(np.isfinite(nll) and nll < MADE_MAX_NLL,
-                  f"after training, MADE's held-out NLL is {nll:.1f} nats per image; it should be below "
-                  f"{MADE_MAX_NLL:.1f}")
+    expect_below(grader, "MADE", made_held_out_nll(grader), MADE_MAX_NLL)
 
 
 @check("training", points=0.5, timeout=90)
 def test_trained_pixelcnn_reaches_the_held_out_nll(grader):
-    nll = pixelcnn_held_out_nll(grader)
-    grader.expect(np.isfinite(nll) and nll < PIXELCNN_MAX_NLL,
-                  f"after training, PixelCNN's held-out NLL is {nll:.1f} nats per image; it should be below "
-                  f"{PIXELCNN_MAX_NLL:.1f}")
+    expect_below(grader, "PixelCNN", pixelcnn_held_out_nll(grader), PIXELCNN_MAX_NLL)
