@@ -7,7 +7,6 @@ a re-run grades only what is new and a killed run resumes where it stopped.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -114,6 +113,3 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
             report.problems[student] = document["fatal"]
     return report
 
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))

@@ -18,6 +18,7 @@ from .collect import collect
 from .course import assignments, course_root, nbgrader
 from .examples import demo_submissions
 from .gradebook import gradebook_rows
+from .grading import ResultStore
 from .reports import final_table, format_table, points_table, read_exam_csv, save_exam, to_csv, write_feedback
 
 DEMO_EXAM = """student_id,score
@@ -28,6 +29,17 @@ infinite-loop,20
 ghost,12
 raises-at-import,thirty
 """
+
+
+def student_summary(document: dict) -> str:
+    """One line: points, then why the notebook could not be graded, or what it lost points for."""
+    if document.get("fatal"):
+        return f"0 points: {document['fatal']}"
+    failed = [f"{c['description']}: {c['message']}" for t in document["tasks"].values() for c in t["checks"]
+              if c["status"] != "passed"]
+    notes = document.get("problems", []) + failed
+    summary = f"{document['earned']:g} / {document['points']:g} practice points"
+    return summary + (f"; {len(notes)} note(s), first: {notes[0]}" if notes else "")
 
 
 def make_course(repo: Path, course: Path) -> None:
@@ -63,6 +75,10 @@ def run_demo(output: Path = Path("demo_output"), workers: int = 2) -> int:
         for student, problem in sorted(graded.problems.items()):
             print(f"  {student}: {problem}")
         write_feedback(course, assignment)
+        print(f"== {assignment}: what each student is told (also in feedback/<student>/{assignment}/)")
+        store = ResultStore(course, assignment)
+        for student in sorted(report.imported):
+            print(f"  {student}: {student_summary(store.load(student))}")
         practice = {r["student"]: 0.0 for r in gradebook_rows(course)}
         for r in gradebook_rows(course):
             if r["assignment"] == assignment and not r["manual"]:

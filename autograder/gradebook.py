@@ -29,8 +29,8 @@ def nbgrader_api(root: Path, **course_overrides) -> NbGraderAPI:
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
-def db_url(root: Path) -> str:
-    return nbgrader_api(root).coursedir.db_url
+def open_gradebook(api: NbGraderAPI) -> Gradebook:
+    return Gradebook(api.coursedir.db_url, api.coursedir.course_id)
 
 
 def ensure_assignment(root: Path, assignment: str, scratch: Path) -> None:
@@ -53,7 +53,7 @@ class GradebookWriter:
         return hashlib.sha256(self.store.path(student).read_bytes()).hexdigest()
 
     def _in_gradebook(self, student: str) -> bool:
-        with Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id) as gb:
+        with open_gradebook(self.api) as gb:
             try:
                 gb.find_submission(self.assignment, student)
                 return True
@@ -78,7 +78,7 @@ class GradebookWriter:
         return problem
 
     def _record_zero(self, student: str) -> None:
-        with Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id) as gb:
+        with open_gradebook(self.api) as gb:
             gb.update_or_create_student(student)
             submission = gb.update_or_create_submission(self.assignment, student)
             for notebook in submission.notebooks:
@@ -93,7 +93,7 @@ def gradebook_rows(root: Path) -> list[dict]:
     """One row per (student, assignment, graded cell) from the gradebook: scores, maxima, pending manual grades."""
     api = nbgrader_api(root)
     rows = []
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with open_gradebook(api) as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 for notebook in submission.notebooks:

@@ -26,10 +26,15 @@ def _on_alarm(signum, frame):
     raise GradingTimeout()
 
 
+TIMED_OUT = "timed out: it did not finish within the time limit (an endless loop?)"
+
+
 def short_error(error: BaseException) -> str:
     if isinstance(error, GradingTimeout):
-        return "timed out"
-    text = f"{type(error).__name__}: {error}"
+        return TIMED_OUT
+    if isinstance(error, NotImplementedError) and not str(error):
+        return "NotImplementedError: not answered yet"
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return text if len(text) <= 500 else text[:500] + " ..."
 
 

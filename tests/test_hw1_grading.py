@@ -67,7 +67,8 @@ def test_corrupt_and_foreign_files_get_a_clear_message(results, hw1_course):
 
 def test_an_infinite_loop_fails_only_its_check(results):
     document = results("infinite-loop")
-    assert failures(document) == {"test_receptive_field_counts_past_and_present_inputs": "timed out"}
+    assert list(failures(document)) == ["test_receptive_field_counts_past_and_present_inputs"]
+    assert failures(document)["test_receptive_field_counts_past_and_present_inputs"].startswith("timed out")
 
 
 def test_a_failing_import_is_reported_and_the_rest_is_graded(results):
