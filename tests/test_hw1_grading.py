@@ -4,6 +4,7 @@ full marks). Also: every odd submission gets a clear message and none stops the 
 
 import pytest
 
+from autograder.adversarial import ATTACKS, EXPECTED
 from autograder.grading import ResultStore
 from autograder.hw1 import bugs
 
@@ -81,3 +82,13 @@ def test_partial_submission_loses_exactly_its_bugs(results):
     expected = set().union(*(bugs.BUGS[name].loses for name in bugs.PARTIAL))
     document = results("partial")
     assert lost_tasks(document) == expected and 0 < document["earned"] < 8
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_hostile_code_earns_nothing_it_did_not_compute(results, name):
+    document = results(f"attack-{name}")
+    base, loses = EXPECTED[name]
+    if loses == "all":
+        assert document["earned"] == 0, failures(document)
+    else:
+        assert lost_tasks(document) == set(loses), failures(document)
