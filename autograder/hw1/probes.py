@@ -13,9 +13,21 @@ def _tensor(array, dtype=torch.float32):
     return torch.as_tensor(np.asarray(array), dtype=dtype)
 
 
+def _masked_layers(model, ns):
+    return [m for m in model.modules() if isinstance(m, answer(ns, "MaskedLinear"))]
+
+
+def _layer_arrays(model, ns, masks: bool) -> dict:
+    """Weights w{i}, biases b{i} (and masks m{i}) of the model's MaskedLinear layers, in order."""
+    out = {}
+    for i, layer in enumerate(_masked_layers(model, ns)):
+        out |= {f"w{i}": layer.weight, f"b{i}": layer.bias} | ({f"m{i}": layer.mask} if masks else {})
+    return out
+
+
 def _load_linear_layers(model, ns, arrays):
     """Copy weights w{i}, b{i} and masks m{i} into the model's MaskedLinear layers, in order."""
-    layers = [m for m in model.modules() if isinstance(m, answer(ns, "MaskedLinear"))]
+    layers = _masked_layers(model, ns)
     with torch.no_grad():
         for i, layer in enumerate(layers):
             layer.weight.copy_(_tensor(arrays[f"w{i}"]))
@@ -49,12 +61,7 @@ def masked_linear(ns, weight, bias, mask, x):
 
 def made_parameters(ns, input_dim, hidden, ordering):
     """A freshly initialised MADE's weights, biases and masks (for the reference to hand out)."""
-    model = _made(ns, input_dim, hidden, ordering)
-    layers = [m for m in model.modules() if isinstance(m, answer(ns, "MaskedLinear"))]
-    out = {}
-    for i, layer in enumerate(layers):
-        out |= {f"w{i}": layer.weight, f"b{i}": layer.bias, f"m{i}": layer.mask}
-    return out
+    return _layer_arrays(_made(ns, input_dim, hidden, ordering), ns, masks=True)
 
 
 def made_log_prob(ns, input_dim, hidden, ordering, x, **arrays):
@@ -174,11 +181,7 @@ def train_made(ns, train, hidden, epochs, lr, batch_size):
 
     model = answer(ns, "MADE")(train.shape[1], [int(h) for h in hidden])
     fit(model, _tensor(train), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size), progress=False)
-    layers = [m for m in model.modules() if isinstance(m, answer(ns, "MaskedLinear"))]
-    out = {}
-    for i, layer in enumerate(layers):
-        out |= {f"w{i}": layer.weight, f"b{i}": layer.bias}
-    return out
+    return _layer_arrays(model, ns, masks=False)
 
 
 def train_pixelcnn(ns, train, channels, layers, epochs, lr, batch_size):
