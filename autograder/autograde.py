@@ -8,7 +8,7 @@ a re-run grades only what is new and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +59,8 @@ def _dask_executor(workers: int, scheduler: str | None):
 
 def autograde(root: Path, assignment: str, students: Iterable[str] | None = None, workers: int = 2,
               force: bool = False, engine: str = "local", scheduler: str | None = None,
-              wall_seconds: float = DEFAULT_WALL_SECONDS, memory_gb: float | None = None, progress: bool = True,
-              on_result: Callable[[str, dict], None] | None = None) -> AutogradeReport:
+              wall_seconds: float = DEFAULT_WALL_SECONDS, memory_gb: float | None = None,
+              progress: bool = True) -> AutogradeReport:
     root = Path(root)
     report = AutogradeReport()
     available = submissions(root, assignment)
@@ -93,8 +93,6 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
                 document = future.result()
                 store.save(student, document)
                 report.graded.append(student)
-                if on_result:
-                    on_result(student, document)
                 bar.update()
             bar.close()
 
@@ -102,13 +100,13 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
         ensure_assignment(root, assignment, Path(scratch))
     writer = GradebookWriter(root, assignment)
     for student in tqdm(chosen, desc="recording in the gradebook", disable=not progress):
-        if store.load(student) is None:
+        document = store.load(student)
+        if document is None:
             continue
         if force or student in report.graded or not writer.is_recorded(student):
             problem = writer.record(student)
             if problem:
                 report.problems[student] = problem
-        document = store.load(student)
         if document.get("fatal") and student not in report.problems:
             report.problems[student] = document["fatal"]
     return report

@@ -16,14 +16,8 @@ import numpy as np
 from .contract import Grader, ReferenceOutputs
 from .course import course_root, source_notebook
 from .notebook import plan, read_notebook
+from .plugin import probes_path, reference_process
 from .student_process import StudentProcess
-
-
-def reference_process(root, assignment: str) -> StudentProcess:
-    source = read_notebook(source_notebook(root, assignment))
-    cells = [c.source for c in plan(source, source).cells]
-    return StudentProcess(cells, root / "autograder" / assignment / "probes.py", sandboxed=False,
-                          label="the reference")
 
 
 def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds: range, notebook=None) -> list:
@@ -36,7 +30,7 @@ def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds
     values = []
     with reference_process(root, assignment) as reference:
         student = reference if student_cells is None else StudentProcess(
-            student_cells, root / "autograder" / assignment / "probes.py", sandboxed=False)
+            student_cells, probes_path(root, assignment), sandboxed=False)
         outputs = ReferenceOutputs(lambda: reference, cache_dir=None)
         for seed in seeds:
             started = time.perf_counter()

@@ -15,6 +15,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
+from .course import grading_dir
 from .grading import ResultStore
 
 # nbgrader 0.9.6 triggers SQLAlchemy autoflush warnings on every autograde; they say nothing about the grades.
@@ -46,8 +47,8 @@ class GradebookWriter:
         self.root, self.assignment = Path(root), assignment
         self.api = nbgrader_api(self.root)
         self.store = ResultStore(self.root, assignment)
-        self.markers = self.root / ".grading" / assignment / "recorded"
-        self.markers.mkdir(parents=True, exist_ok=True)
+        self.markers = grading_dir(self.root, assignment) / "recorded"
+        self.markers.mkdir(exist_ok=True)
 
     def _fingerprint(self, student: str) -> str:
         return hashlib.sha256(self.store.path(student).read_bytes()).hexdigest()

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .course import grading_dir
 from .plugin import write_results
 from .sandbox import MEMORY_ENV
 
@@ -86,8 +87,8 @@ class ResultStore:
 
     def __init__(self, root: Path, assignment: str):
         self.root, self.assignment = Path(root), assignment
-        self.folder = self.root / ".grading" / assignment / "results"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = grading_dir(self.root, assignment) / "results"
+        self.folder.mkdir(exist_ok=True)
 
     def path(self, student: str) -> Path:
         return self.folder / f"{student}.json"

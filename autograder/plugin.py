@@ -35,6 +35,17 @@ def pytest_configure(config):
     config._dgm_session = None
 
 
+def probes_path(root: Path, assignment: str) -> Path:
+    return root / "autograder" / assignment / "probes.py"
+
+
+def reference_process(root: Path, assignment: str) -> StudentProcess:
+    """A (not yet started) process running the solution notebook's graded cells: the source of reference outputs."""
+    source = read_notebook(source_notebook(root, assignment))
+    cells = [c.source for c in plan(source, source).cells]
+    return StudentProcess(cells, probes_path(root, assignment), sandboxed=False, label="the reference")
+
+
 class GradingSession:
     """The submission under test, its process, and the reference, shared by every check of one pytest run."""
 
@@ -45,7 +56,7 @@ class GradingSession:
         self.notebook = Path(config.getoption("notebook") or self.source)
         seed = config.getoption("secret_seed")
         self.secret_seed = seed if seed is not None else secret_seed(self.root, assignment)
-        self.probes = self.root / "autograder" / assignment / "probes.py"
+        self.probes = probes_path(self.root, assignment)
         self.fatal: str | None = None
         self.problems: list[str] = []
         self.student: StudentProcess | None = None
@@ -58,12 +69,9 @@ class GradingSession:
             self.problems = grading_plan.problems
             self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env())
             self.student_cells = grading_plan.cells
-        reference_cells = [c.source for c in plan(source_nb, source_nb).cells]
         cache = None if config.getoption("no_reference_cache") else (
             grading_dir(self.root, assignment) / f"reference-{self.secret_seed}")
-        self.reference = ReferenceOutputs(
-            lambda: StudentProcess(reference_cells, self.probes, sandboxed=False, label="the reference"),
-            cache)
+        self.reference = ReferenceOutputs(lambda: reference_process(self.root, assignment), cache)
         self.records: list[dict] = []
         self.started = time.time()
 
