@@ -1,5 +1,7 @@
-"""Benchmark: seconds per submission for plain serial `nbgrader autograde` and for `dgm-grade autograde` with 1 and
-2 workers, on K copies of the reference submission of an assignment, side by side in one run.
+"""Benchmark: seconds per submission for plain serial `nbgrader autograde`, for `dgm-grade autograde` with 1 and
+2 workers, and for the same hidden checks run in-process (`in_process.py`: the notebook and the checks share one
+process, as nbgrader's tests share the student's kernel), on K copies of the reference submission of an assignment,
+side by side in one run. The last two give the overhead of trusted scoring on the same checks.
 
     python -m autograder.benchmark hw1 --copies 6
 
@@ -10,6 +12,8 @@ reference cache, so every variant does the same work: grading K student notebook
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -68,11 +72,31 @@ def main(argv=None) -> None:
             course = fresh_course(repo, base, f"cli{workers}", a, k, warm)
             label = f"dgm-grade autograde --workers {workers}"
             results[label] = timed(label, lambda c=course, w=workers: autograde(c, a, workers=w, progress=False))
+        course = fresh_course(repo, base, "inprocess", a, k, warm)
+        untrusted = "same checks in-process, 1 worker"
+        with environment(PYTEST_ADDOPTS="-p autograder.in_process", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
+            results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
         print(f"\nseconds per submission ({k} submissions):")
         serial = results["nbgrader autograde (serial)"]
         for label, seconds in results.items():
             speedup = serial / seconds
-            print(f"  {label:<32} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {speedup:4.2f}x")
+            print(f"  {label:<34} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {speedup:4.2f}x")
+        overhead = results["dgm-grade autograde --workers 1"] / results[untrusted] - 1
+        print(f"overhead of trusted scoring over the same checks in-process: {100 * overhead:+.1f} %")
+
+
+@contextlib.contextmanager
+def environment(**variables):
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 if __name__ == "__main__":

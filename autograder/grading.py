@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .course import grading_dir
 from .plugin import write_results
-from .sandbox import MEMORY_ENV
+from .sandbox import MEMORY_ENV, SECRET_SEED_ENV
 
 GRADER_MODULES = ("contract.py", "plugin.py", "runner.py", "notebook.py", "student_process.py", "sandbox.py",
                   "stats.py", "grading.py")
@@ -58,9 +58,9 @@ def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: fl
         command = [sys.executable, "-m", "pytest", str(root / "autograder" / assignment), "--notebook", str(notebook),
                    "--results", str(out), "-q", "-p", "no:cacheprovider", "--rootdir", str(root), "-o", "addopts=",
                    "-o", "timeout=0"]
-        if secret_seed is not None:
-            command += ["--secret-seed", str(secret_seed)]
         env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+        if secret_seed is not None:  # in the environment, not on the command line that /proc shows everyone
+            env[SECRET_SEED_ENV] = str(secret_seed)
         if memory_gb is not None:
             env[MEMORY_ENV] = str(memory_gb)
         try:

@@ -18,7 +18,7 @@ import pytest
 from .contract import CheckFailed, Grader, GraderError, ReferenceOutputs
 from .course import course_root, grading_dir, secret_seed, source_notebook
 from .notebook import SubmissionError, plan, read_notebook
-from .sandbox import Limits
+from .sandbox import SECRET_SEED_ENV, FileView, Limits
 from .student_process import StudentProcess
 
 
@@ -55,7 +55,8 @@ class GradingSession:
         self.source = source_notebook(self.root, assignment)
         self.notebook = Path(config.getoption("notebook") or self.source)
         seed = config.getoption("secret_seed")
-        self.secret_seed = seed if seed is not None else secret_seed(self.root, assignment)
+        seed = os.environ.get(SECRET_SEED_ENV) if seed is None else seed
+        self.secret_seed = int(seed) if seed is not None else secret_seed(self.root, assignment)
         self.probes = probes_path(self.root, assignment)
         self.fatal: str | None = None
         self.problems: list[str] = []
@@ -67,7 +68,8 @@ class GradingSession:
             self.fatal = str(error)
         else:
             self.problems = grading_plan.problems
-            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env())
+            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env(),
+                                          view=FileView.for_course(self.root))
             self.student_cells = grading_plan.cells
         cache = None if config.getoption("no_reference_cache") else (
             grading_dir(self.root, assignment) / f"reference-{self.secret_seed}")
@@ -176,6 +178,7 @@ def results_document(grading: GradingSession) -> dict:
         "problems": grading.problems + grading.cell_problems(), "tasks": tasks,
         "earned": sum(t["earned"] for t in tasks.values()), "points": sum(t["points"] for t in tasks.values()),
         "seconds": round(time.time() - grading.started, 2),
+        "sandbox": grading.student.isolation if grading.student is not None else None,
     }
 
 

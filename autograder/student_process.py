@@ -19,7 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .sandbox import Limits, apply_limits, detach_and_die_with_parent, kill_group, student_environment
+from .sandbox import (
+    FileView,
+    Limits,
+    apply_limits,
+    detach_and_die_with_parent,
+    isolation_available,
+    kill_group,
+    kill_user,
+    sandbox_user,
+    student_environment,
+)
 
 RUNNER = Path(__file__).with_name("runner.py")
 MAX_RESTARTS = 2
@@ -37,13 +47,16 @@ class StudentProcess:
     """Runs `cells` (code strings) in a fresh process, then answers probe calls from `probes` (a probes.py path).
 
     A crash, a hang or os._exit ends that process; the next call starts a new one (re-running the cells), at most
-    MAX_RESTARTS times, so one hung check fails alone.
+    MAX_RESTARTS times, so one hung check fails alone. A sandboxed process gets the limits, and, where Linux
+    namespaces are available, `view` of the file system, no network and (as root) its own unprivileged user.
     """
 
     def __init__(self, cells: list[str], probes: Path, limits: Limits | None = None, sandboxed: bool = True,
-                 label: str = "your notebook"):
+                 label: str = "your notebook", view: FileView | None = None):
         self.cells, self.probes, self.sandboxed, self.label = cells, Path(probes), sandboxed, label
         self.limits = limits or Limits()
+        self.view = view if sandboxed and view is not None and isolation_available(view) else None
+        self.uid = sandbox_user() if self.view is not None else None
         self.process: subprocess.Popen | None = None
         self.workdir: Path | None = None
         self.cell_reports: list[dict] | None = None
@@ -72,12 +85,16 @@ class StudentProcess:
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         log = open(self.workdir / "output.log", "wb")
-        limits = self.limits
+        if self.uid is not None:
+            for path in (self.workdir, *self.workdir.iterdir()):
+                os.chown(path, self.uid, self.uid)
+        limits, view, workdir, uid = self.limits, self.view, str(self.workdir), self.uid
         self.process = subprocess.Popen(
             [sys.executable, "-I", "runner.py", str(request_r), str(response_w)],
             cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             pass_fds=(request_r, response_w), env=student_environment(self.workdir),
-            preexec_fn=(lambda: apply_limits(limits)) if self.sandboxed else detach_and_die_with_parent,
+            preexec_fn=(lambda: apply_limits(limits, view, workdir, uid)) if self.sandboxed
+            else detach_and_die_with_parent,
         )
         log.close()
         os.close(request_r)
@@ -96,9 +113,21 @@ class StudentProcess:
                 self.cell_reports = message["cells"]
                 return
 
+    @property
+    def isolation(self) -> str:
+        """The sandbox layers in force, in words (for the instructor's log)."""
+        if not self.sandboxed:
+            return "none (trusted)"
+        if self.view is None:
+            return "resource limits only (Linux namespaces unavailable: the student's code can read what you can)"
+        user = "a separate user" if self.uid is not None else "your own user in a user namespace"
+        return f"resource limits, no network, private file view, {user}"
+
     def close(self) -> None:
         if self.process is not None:
             kill_group(self.process.pid)
+            if self.uid is not None:
+                kill_user(self.uid)
             self.process.wait()
             for fd in (self._request_w, self._response_r):
                 try:

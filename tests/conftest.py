@@ -22,7 +22,7 @@ def shared_mnist() -> Path:
 def hw1_course(tmp_path_factory):
     """A fresh course graded once per test session: the demo's class of odd submissions, every bug of the hw1 bug
     corpus and every alternative correct solution, collected and autograded with two workers."""
-    from autograder.adversarial import ATTACKS, EXPECTED, with_attack
+    from autograder.adversarial import ATTACKS, hostile_notebook
     from autograder.autograde import autograde
     from autograder.collect import collect
     from autograder.course import nbgrader
@@ -41,11 +41,13 @@ def hw1_course(tmp_path_factory):
         for name, variant in variants.items():
             class_[f"{kind}-{name}"] = notebook_bytes(apply_patches(reference, variant.patches))
     release = json.loads((course / "homeworks" / "hw1" / "hw1.ipynb").read_text())
-    for name, source in ATTACKS.items():
-        base = release if EXPECTED[name][0] == "release" else json.loads(notebook_bytes(reference))
-        class_[f"attack-{name}"] = json.dumps(with_attack(base, source)).encode()
+    for name, attack in ATTACKS.items():
+        base = release if attack.base == "release" else json.loads(notebook_bytes(reference))
+        class_[f"attack-{name}"] = json.dumps(hostile_notebook(attack, base, course, REPO)).encode()
     for student, content in class_.items():
         (inbox / f"{student}.ipynb").write_bytes(content)
     collect(course, "hw1", inbox)
+    submitted = {path: path.read_bytes() for path in (course / "submitted").rglob("*.ipynb")}
     report = autograde(course, "hw1", workers=2, progress=False)
+    report.submitted_before = submitted
     return course, report
