@@ -18,36 +18,50 @@ def shared_mnist() -> Path:
     return SHARED_MNIST
 
 
-@pytest.fixture(scope="session")
-def hw1_course(tmp_path_factory):
-    """A fresh course graded once per test session: the demo's class of odd submissions, every bug of the hw1 bug
-    corpus and every alternative correct solution, collected and autograded with two workers."""
+def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
+    """A fresh course graded once: the demo's class of odd submissions, every bug of the assignment's bug corpus and
+    every alternative correct solution (and, with `hostile`, the adversarial corpus), collected and autograded with
+    two workers. Returns (course, report); report.submitted_before holds the submissions as collected."""
+    import importlib
+
     from autograder.adversarial import ATTACKS, hostile_notebook
     from autograder.autograde import autograde
     from autograder.collect import collect
     from autograder.course import nbgrader
     from autograder.demo import make_course
     from autograder.examples import apply_patches, demo_submissions, notebook_bytes, reference_submission
-    from autograder.hw1 import bugs
 
-    course = tmp_path_factory.mktemp("hw1") / "course"
+    bugs = importlib.import_module(f"autograder.{assignment}.bugs")
+    course = tmp_path_factory.mktemp(assignment) / "course"
     make_course(REPO, course)
-    nbgrader(course, "generate_assignment", "hw1", "--force")
+    nbgrader(course, "generate_assignment", assignment, "--force")
     inbox = course.parent / "inbox"
     inbox.mkdir()
-    reference = reference_submission(course, "hw1")
-    class_ = demo_submissions(course, "hw1", bugs.BUGS, bugs.PARTIAL, bugs.INFINITE_LOOP)
+    reference = reference_submission(course, assignment)
+    class_ = demo_submissions(course, assignment, bugs.BUGS, bugs.PARTIAL, bugs.INFINITE_LOOP)
     for kind, variants in (("bug", bugs.BUGS), ("alt", bugs.ALTERNATIVES)):
         for name, variant in variants.items():
             class_[f"{kind}-{name}"] = notebook_bytes(apply_patches(reference, variant.patches))
-    release = json.loads((course / "homeworks" / "hw1" / "hw1.ipynb").read_text())
-    for name, attack in ATTACKS.items():
-        base = release if attack.base == "release" else json.loads(notebook_bytes(reference))
-        class_[f"attack-{name}"] = json.dumps(hostile_notebook(attack, base, course, REPO)).encode()
+    if hostile:
+        release = json.loads((course / "homeworks" / assignment / f"{assignment}.ipynb").read_text())
+        for name, attack in ATTACKS.items():
+            base = release if attack.base == "release" else json.loads(notebook_bytes(reference))
+            class_[f"attack-{name}"] = json.dumps(hostile_notebook(attack, base, course, REPO)).encode()
     for student, content in class_.items():
         (inbox / f"{student}.ipynb").write_bytes(content)
-    collect(course, "hw1", inbox)
+    collect(course, assignment, inbox)
     submitted = {path: path.read_bytes() for path in (course / "submitted").rglob("*.ipynb")}
-    report = autograde(course, "hw1", workers=2, progress=False)
+    report = autograde(course, assignment, workers=2, progress=False)
     report.submitted_before = submitted
     return course, report
+
+
+@pytest.fixture(scope="session")
+def hw1_course(tmp_path_factory):
+    """Homework 1's class, with the adversarial corpus (its attacks aim at homework 1's functions)."""
+    return graded_course(tmp_path_factory, "hw1", hostile=True)
+
+
+@pytest.fixture(scope="session")
+def hw2_course(tmp_path_factory):
+    return graded_course(tmp_path_factory, "hw2")

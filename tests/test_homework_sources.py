@@ -42,10 +42,10 @@ def test_source_notebooks_are_committed_without_outputs(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_check_cell_points_are_the_suites_points(hw1_course, assignment):
+def test_check_cell_points_are_the_suites_points(request, assignment):
     from autograder.grading import ResultStore
 
-    course, _ = hw1_course
+    course, _ = request.getfixturevalue(f"{assignment}_course")
     source = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     cell_points = {name: float(c.metadata["nbgrader"]["points"]) for name, c in task_cells(source).items()}
     suite_points = {name: t["points"] for name, t in ResultStore(course, assignment).load("reference")["tasks"].items()}

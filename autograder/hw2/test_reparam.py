@@ -1,0 +1,34 @@
+"""Task "reparam" (1 point): gradients reach mu and logvar with the values the reparameterisation implies, and the
+samples are N(mu, exp(logvar)) by a Kolmogorov-Smirnov test at the grader's false-alarm rate (per column, Bonferroni).
+"""
+
+import numpy as np
+from scipy import stats
+
+from autograder.contract import check
+from autograder.stats import FALSE_ALARM_RATE
+
+
+@check("reparam", points=0.5)
+def test_gradients_reach_the_encoder(grader):
+    mu = grader.rng.normal(size=(6, 4)).astype(np.float32)
+    logvar = grader.rng.uniform(-2, 2, (6, 4)).astype(np.float32)
+    weights = grader.rng.normal(size=(6, 4)).astype(np.float32)
+    got = grader.student("reparameterized_gradients", mu=mu, logvar=logvar, weights=weights)
+    grader.expect(bool(np.isfinite(got["grad_mu"]).all() and np.isfinite(got["grad_logvar"]).all()),
+                  "no gradient reaches mu or logvar: z must be a differentiable function of them")
+    grader.expect_close(got["grad_mu"], weights, "d z / d mu should be 1", rtol=1e-4, atol=1e-5)
+    grader.expect_close(got["grad_logvar"], 0.5 * weights * (got["z"] - mu), "d z / d logvar should be "
+                        "(z - mu) / 2", rtol=1e-3, atol=1e-4)
+
+
+@check("reparam", points=0.5)
+def test_samples_follow_the_posterior(grader):
+    mu = grader.rng.normal(0, 2, (3, 2)).astype(np.float32)
+    logvar = (grader.rng.choice([-1, 1], (3, 2)) * grader.rng.uniform(0.7, 2, (3, 2))).astype(np.float32)
+    z = grader.student("reparameterized_samples", mu=mu, logvar=logvar, n=4000)["z"]
+    grader.expect(z.shape == (4000, 3, 2), f"expected samples shaped (4000, 3, 2), got {z.shape}")
+    standardised = ((z - mu) / np.exp(0.5 * logvar)).reshape(4000, -1)
+    p_values = [stats.kstest(column, "norm").pvalue for column in standardised.T]
+    grader.expect(min(p_values) > FALSE_ALARM_RATE / len(p_values), "the samples are not distributed as "
+                  "N(mu, exp(logvar)), independently for each sample")

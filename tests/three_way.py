@@ -1,0 +1,91 @@
+"""The three-way proof every homework's checks must pass, shared by tests/test_hwN_grading.py.
+
+A test module does `from three_way import *` and defines `bugs` (its autograder/hwN/bugs.py), a module-scoped
+fixture `results` (student id -> results document), `PRACTICE_POINTS` (task -> points) and `INFINITE_LOOP_CHECKS`
+(the checks that call the function bugs.INFINITE_LOOP makes loop forever). Then: the reference earns full marks, the
+untouched release earns nothing, each realistic bug loses points on exactly the tasks it breaks,
+alternative correct solutions keep full marks, and every odd submission gets a clear message without stopping the run.
+"""
+
+
+__all__ = [
+    "pytest_generate_tests", "lost_tasks", "failures", "test_reference_earns_every_practice_point",
+    "test_the_untouched_release_earns_nothing", "test_each_bug_loses_points_on_exactly_the_tasks_it_breaks",
+    "test_alternative_correct_solutions_earn_full_marks", "test_bug_corpus_is_large_and_covers_every_task",
+    "test_corrupt_and_foreign_files_get_a_clear_message", "test_a_failing_import_is_reported_and_the_rest_is_graded",
+    "test_partial_submission_loses_exactly_its_bugs", "test_an_infinite_loop_fails_only_its_checks",
+]
+
+
+def pytest_generate_tests(metafunc):
+    corpus = metafunc.module.bugs
+    if "bug" in metafunc.fixturenames:
+        metafunc.parametrize("bug", sorted(corpus.BUGS))
+    if "alternative" in metafunc.fixturenames:
+        metafunc.parametrize("alternative", sorted(corpus.ALTERNATIVES))
+
+
+def lost_tasks(document):
+    return {name for name, task in document["tasks"].items() if task["earned"] < task["points"]}
+
+
+def failures(document):
+    checks = [c for t in document["tasks"].values() for c in t["checks"]]
+    return {c["check"]: c["message"] for c in checks if c["status"] != "passed"}
+
+
+def test_reference_earns_every_practice_point(results, request):
+    points = request.module.PRACTICE_POINTS
+    document = results("reference")
+    assert {name: t["points"] for name, t in document["tasks"].items()} == points
+    assert document["earned"] == sum(points.values()) == 8, failures(document)
+    assert document["problems"] == []
+
+
+def test_the_untouched_release_earns_nothing(results):
+    document = results("untouched")
+    assert document["earned"] == 0
+    assert all(t["earned"] == 0 for t in document["tasks"].values())
+    assert all("NotImplementedError" in m or "not defined" in m for m in failures(document).values())
+
+
+def test_each_bug_loses_points_on_exactly_the_tasks_it_breaks(results, request, bug):
+    document = results(f"bug-{bug}")
+    assert lost_tasks(document) == set(request.module.bugs.BUGS[bug].loses), failures(document)
+    assert all(c["status"] != "grader-error" for t in document["tasks"].values() for c in t["checks"])
+
+
+def test_alternative_correct_solutions_earn_full_marks(results, alternative):
+    document = results(f"alt-{alternative}")
+    assert document["earned"] == 8, failures(document)
+
+
+def test_bug_corpus_is_large_and_covers_every_task(request):
+    corpus = request.module.bugs.BUGS
+    assert len(corpus) >= 8
+    assert set().union(*(b.loses for b in corpus.values())) == set(request.module.PRACTICE_POINTS)
+
+
+def test_corrupt_and_foreign_files_get_a_clear_message(results):
+    assert "not valid JSON" in results("corrupt-json")["fatal"]
+    assert "not a Jupyter notebook" in results("not-a-notebook")["fatal"]
+    assert results("corrupt-json")["earned"] == 0
+
+
+def test_a_failing_import_is_reported_and_the_rest_is_graded(results):
+    document = results("raises-at-import")
+    assert document["earned"] == 8
+    assert any("ModuleNotFoundError" in p for p in document["problems"])
+
+
+def test_partial_submission_loses_exactly_its_bugs(results, request):
+    corpus = request.module.bugs
+    expected = set().union(*(corpus.BUGS[name].loses for name in corpus.PARTIAL))
+    document = results("partial")
+    assert lost_tasks(document) == expected and 0 < document["earned"] < 8
+
+
+def test_an_infinite_loop_fails_only_its_checks(results, request):
+    document = results("infinite-loop")
+    assert set(failures(document)) == request.module.INFINITE_LOOP_CHECKS
+    assert all(message.startswith("timed out") for message in failures(document).values())
