@@ -7,6 +7,7 @@ from three_way import failures, lost_tasks
 
 from autograder.adversarial import ATTACKS
 from autograder.grading import ResultStore
+from autograder.hw1 import bugs  # noqa: F401 - the corpus three_way proves
 from autograder.sandbox import SANDBOX_UID_BASE, living_processes
 
 INFINITE_LOOP_CHECKS = {"test_receptive_field_counts_past_and_present_inputs"}

@@ -4,6 +4,7 @@ import pytest
 from three_way import *  # noqa: F403 - the shared three-way proof
 
 from autograder.grading import ResultStore
+from autograder.hw2 import bugs  # noqa: F401 - the corpus three_way proves
 
 INFINITE_LOOP_CHECKS = {"test_m_step_matches_the_reference",
                         "test_em_never_decreases_the_likelihood_and_converges_like_the_reference"}
