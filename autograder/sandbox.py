@@ -74,7 +74,8 @@ class FileView:
         spec = importlib.util.find_spec("dgmlib")
         dgmlib = Path(spec.origin).parent if spec and spec.origin else None
         hidden = {str(Path(p).resolve()) for p in (course, repository, Path.home(), tempfile.gettempdir())}
-        kept = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, *([dgmlib] if dgmlib else []))}
+        paths = (sys.prefix, sys.base_prefix, Path(sys.executable).parent, *([dgmlib] if dgmlib else []))
+        kept = {str(Path(p).resolve()) for p in paths} | {os.path.abspath(p) for p in paths}  # (a venv may be a link)
         return cls(tuple(sorted(hidden, key=len)), tuple(sorted(kept)))
 
 
