@@ -54,7 +54,7 @@ except Exception:
     pass
 for path in glob.glob('{course}/submitted/*/hw1/hw1.ipynb'):
     try:
-        open(path, 'w').write('{{}}')
+        open(path, 'w').write('{}')
     except OSError:
         pass
 """
@@ -93,65 +93,62 @@ except OSError as error:
     print('fork refused after', children, 'children:', error)
 """
 
-CODE_ATTACKS = {
-    "patch-comparisons": (
-        "import numpy, torch\n"
-        "numpy.allclose = numpy.array_equal = lambda *a, **k: True\n"
-        "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.broadcast(a, b).shape, bool)\n"
-        "torch.allclose = torch.equal = lambda *a, **k: True\n"
-        "import builtins\n"
-        "builtins.all = lambda *a: True\n"
-    ),
-    "fake-grader-modules": (
-        "import sys, types\n"
-        "for name in ('autograder', 'autograder.contract', 'autograder.stats', 'scipy.stats', 'pytest'):\n"
-        "    fake = types.ModuleType(name)\n"
-        "    fake.check = lambda *a, **k: (lambda f: f)\n"
-        "    fake.chisquare = lambda *a, **k: (0.0, 1.0)\n"
-        "    sys.modules[name] = fake\n"
-        "sys.path.insert(0, '.')\n"
-        "open('autograder.py', 'w').write('raise SystemExit')\n"
-    ),
-    "equal-to-anything": (
-        "import numpy as np, torch\n"
-        "class Anything(np.ndarray):\n"
-        "    def __eq__(self, other):\n"
-        "        return np.ones(np.shape(other), bool)\n"
-        "    __ne__ = lambda self, other: np.zeros(np.shape(other), bool)\n"
-        "def receptive_field(kernel_size, dilations):\n"
-        "    return np.zeros(1).view(Anything)\n"
-        "def pixelcnn_mask(kernel_size, mask_type, in_channels=1, out_channels=1):\n"
-        "    return torch.full((out_channels, in_channels, kernel_size, kernel_size), float('nan'))\n"
-    ),
-    "odd-outputs": ODD_OUTPUTS,
-    "steals-solutions-and-secrets": STEAL_SOLUTIONS,
-    "forges-grades-and-overwrites-others": FORGE_GRADES,
-    "exit-and-interrupt": (
-        "import sys\n"
-        "try:\n"
-        "    sys.exit(0)\n"
-        "finally:\n"
-        "    raise KeyboardInterrupt\n"
-    ),
-    "kills-its-process-in-a-check": (
-        "def receptive_field(kernel_size, dilations):\n"
-        "    import os, signal\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-    ),
-    "memory-bomb": "hoard = bytearray(1 << 40)\n",
-    "fork-bomb": FORK_BOMB,
-    "gigabyte-of-output": "for _ in range(1 << 20):\n    print('x' * 1023)\n",
-    "network": (  # reaching the network would show up as the MADE points it throws away
-        "import socket\n"
-        "for host, port in (('pypi.org', 443), ('1.1.1.1', 53)):\n"
-        "    try:\n"
-        "        socket.create_connection((host, port), timeout=3).close()\n"
-        "        del made_masks\n"
-        "        break\n"
-        "    except OSError as error:\n"
-        "        print(host, error)\n"
-    ),
-}
+PATCH_COMPARISONS = """
+import numpy, torch
+numpy.allclose = numpy.array_equal = lambda *a, **k: True
+numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.broadcast(a, b).shape, bool)
+torch.allclose = torch.equal = lambda *a, **k: True
+import builtins
+builtins.all = lambda *a: True
+"""
+
+FAKE_GRADER_MODULES = """
+import sys, types
+for name in ('autograder', 'autograder.contract', 'autograder.stats', 'scipy.stats', 'pytest'):
+    fake = types.ModuleType(name)
+    fake.check = lambda *a, **k: (lambda f: f)
+    fake.chisquare = lambda *a, **k: (0.0, 1.0)
+    sys.modules[name] = fake
+sys.path.insert(0, '.')
+open('autograder.py', 'w').write('raise SystemExit')
+"""
+
+EQUAL_TO_ANYTHING = """
+import numpy as np, torch
+class Anything(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), bool)
+    __ne__ = lambda self, other: np.zeros(np.shape(other), bool)
+def receptive_field(kernel_size, dilations):
+    return np.zeros(1).view(Anything)
+def pixelcnn_mask(kernel_size, mask_type, in_channels=1, out_channels=1):
+    return torch.full((out_channels, in_channels, kernel_size, kernel_size), float('nan'))
+"""
+
+EXIT_AND_INTERRUPT = """
+import sys
+try:
+    sys.exit(0)
+finally:
+    raise KeyboardInterrupt
+"""
+
+KILLS_ITS_PROCESS = """
+def receptive_field(kernel_size, dilations):
+    import os, signal
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+NETWORK = """
+import socket
+for host, port in (('pypi.org', 443), ('1.1.1.1', 53)):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        del made_masks  # reaching the network shows up as the MADE points thrown away
+        break
+    except OSError as error:
+        print(host, error)
+"""
 
 
 def _edit_locked_and_check_cells(notebook: dict) -> dict:
@@ -181,22 +178,20 @@ class Attack:
 
 
 ATTACKS = {
-    "patch-comparisons": Attack("release", "all", CODE_ATTACKS["patch-comparisons"]),
-    "fake-grader-modules": Attack("release", "all", CODE_ATTACKS["fake-grader-modules"]),
-    "equal-to-anything": Attack("release", "all", CODE_ATTACKS["equal-to-anything"]),
-    "odd-outputs": Attack("release", "all", CODE_ATTACKS["odd-outputs"]),
-    "steals-solutions-and-secrets": Attack("release", "all", CODE_ATTACKS["steals-solutions-and-secrets"]),
-    "forges-grades-and-overwrites-others": Attack("release", "all",
-                                                  CODE_ATTACKS["forges-grades-and-overwrites-others"]),
+    "patch-comparisons": Attack("release", "all", PATCH_COMPARISONS),
+    "fake-grader-modules": Attack("release", "all", FAKE_GRADER_MODULES),
+    "equal-to-anything": Attack("release", "all", EQUAL_TO_ANYTHING),
+    "odd-outputs": Attack("release", "all", ODD_OUTPUTS),
+    "steals-solutions-and-secrets": Attack("release", "all", STEAL_SOLUTIONS),
+    "forges-grades-and-overwrites-others": Attack("release", "all", FORGE_GRADES),
     "edits-locked-and-check-cells": Attack("release", "all", edit=_edit_locked_and_check_cells),
     "deletes-check-and-given-cells": Attack("reference", frozenset(), edit=_delete_check_cells),
-    "exit-and-interrupt": Attack("reference", frozenset(), CODE_ATTACKS["exit-and-interrupt"]),
-    "kills-its-process-in-a-check": Attack("reference", frozenset({"wavenet"}),
-                                           CODE_ATTACKS["kills-its-process-in-a-check"]),
-    "memory-bomb": Attack("reference", frozenset(), CODE_ATTACKS["memory-bomb"]),
-    "fork-bomb": Attack("reference", frozenset(), CODE_ATTACKS["fork-bomb"]),
-    "gigabyte-of-output": Attack("reference", frozenset(), CODE_ATTACKS["gigabyte-of-output"]),
-    "network": Attack("reference", frozenset(), CODE_ATTACKS["network"]),
+    "exit-and-interrupt": Attack("reference", frozenset(), EXIT_AND_INTERRUPT),
+    "kills-its-process-in-a-check": Attack("reference", frozenset({"wavenet"}), KILLS_ITS_PROCESS),
+    "memory-bomb": Attack("reference", frozenset(), "hoard = bytearray(1 << 40)\n"),
+    "fork-bomb": Attack("reference", frozenset(), FORK_BOMB),
+    "gigabyte-of-output": Attack("reference", frozenset(), "for _ in range(1 << 20):\n    print('x' * 1023)\n"),
+    "network": Attack("reference", frozenset(), NETWORK),
 }
 
 
@@ -209,7 +204,6 @@ def hostile_notebook(attack: Attack, base: dict, course: Path, repository: Path)
     if attack.edit is not None:
         return attack.edit(notebook)
     source = attack.source.replace("{course}", str(course)).replace("{repo}", str(repository))
-    source = source.replace("{{", "{").replace("}}", "}")
     notebook["cells"].append({"cell_type": "code", "source": source, "metadata": {}, "outputs": [],
                               "execution_count": None, "id": "attack"})
     return notebook

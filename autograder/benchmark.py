@@ -12,7 +12,6 @@ reference cache, so every variant does the same work: grading K student notebook
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 from .autograde import autograde
 from .collect import collect
@@ -74,7 +74,8 @@ def main(argv=None) -> None:
             results[label] = timed(label, lambda c=course, w=workers: autograde(c, a, workers=w, progress=False))
         course = fresh_course(repo, base, "inprocess", a, k, warm)
         untrusted = "same checks in-process, 1 worker"
-        with environment(PYTEST_ADDOPTS="-p autograder.in_process", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
+        with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.in_process", OMP_NUM_THREADS="1",
+                             MKL_NUM_THREADS="1"):
             results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
         print(f"\nseconds per submission ({k} submissions):")
         serial = results["nbgrader autograde (serial)"]
@@ -83,20 +84,6 @@ def main(argv=None) -> None:
             print(f"  {label:<34} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {speedup:4.2f}x")
         overhead = results["dgm-grade autograde --workers 1"] / results[untrusted] - 1
         print(f"overhead of trusted scoring over the same checks in-process: {100 * overhead:+.1f} %")
-
-
-@contextlib.contextmanager
-def environment(**variables):
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@
 - a private working directory and a scrubbed environment (no secrets inherited through variables);
 - `isolate` (Linux namespaces, see FileView): a private network namespace with no interface up (no network), a
   private mount namespace where the course directory, the repository (hidden checks, solutions, .git, the secret
-  seed, the gradebook, other students' submissions) and the temporary folder (other gradings' working folders) are
-  covered by empty folders, except the virtualenv and dgmlib; as root, also a separate unprivileged user per
-  submission, so RLIMIT_NPROC stops fork bombs, /proc shows no other process (hidepid) and every process the
-  student started is killed at the end (`kill_user`).
+  seed, the gradebook, other students' submissions) and the grader's home are covered by empty folders, the
+  temporary folder (other gradings' working folders) by an empty writable one, all except the virtualenv and
+  dgmlib; as root, also a separate unprivileged user per submission, so RLIMIT_NPROC stops fork bombs, /proc shows
+  no other process (hidepid) and every process the student started is killed at the end (`kill_user`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Limits:
 @dataclass(frozen=True)
 class FileView:
     """What the student's process sees of the file system: `hidden` folders are covered by empty read-only
-    folders, except the `kept` folders inside them; `scratch` folders become private, empty and writable."""
+    folders and `scratch` folders by empty writable ones, except the `kept` folders inside either."""
 
     hidden: tuple[str, ...]
     kept: tuple[str, ...]
@@ -73,10 +73,11 @@ class FileView:
         repository = Path(__file__).resolve().parents[1]
         spec = importlib.util.find_spec("dgmlib")
         dgmlib = Path(spec.origin).parent if spec and spec.origin else None
-        hidden = {str(Path(p).resolve()) for p in (course, repository, Path.home(), tempfile.gettempdir())}
+        hidden = {str(Path(p).resolve()) for p in (course, repository, Path.home())}
         paths = (sys.prefix, sys.base_prefix, Path(sys.executable).parent, *([dgmlib] if dgmlib else []))
         kept = {str(Path(p).resolve()) for p in paths} | {os.path.abspath(p) for p in paths}  # (a venv may be a link)
-        return cls(tuple(sorted(hidden, key=len)), tuple(sorted(kept)))
+        scratch = (str(Path(tempfile.gettempdir()).resolve()), "/dev/shm")
+        return cls(tuple(sorted(hidden)), tuple(sorted(kept)), scratch)
 
 
 def _libc():
@@ -127,14 +128,11 @@ def isolate(view: FileView, workdir: str, uid: int | None) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     os.umask(0o022)  # the folders leading to a kept folder must be reachable by the sandbox user
     kept = [*view.kept, workdir]
-    temporary = str(Path(tempfile.gettempdir()).resolve())
-    for folder in view.hidden:
+    covered = sorted([(folder, False) for folder in view.hidden] + [(folder, True) for folder in view.scratch],
+                     key=lambda cover: len(cover[0]))  # outer folders first
+    for folder, writable in covered:
         if os.path.isdir(folder):  # (a folder inside one covered before is already gone)
-            inside = [path for path in kept if _inside(path, folder) and os.path.isdir(path)]
-            _cover(folder, inside, writable=folder == temporary)
-    for folder in view.scratch:
-        if os.path.isdir(folder):
-            _cover(folder, [], writable=True)
+            _cover(folder, [path for path in kept if _inside(path, folder) and os.path.isdir(path)], writable)
     os.chdir(workdir)
     if privileged:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=2")

@@ -6,19 +6,12 @@ from three_way import *  # noqa: F403 - the shared three-way proof
 from three_way import failures, lost_tasks
 
 from autograder.adversarial import ATTACKS
-from autograder.grading import ResultStore
 from autograder.hw1 import bugs  # noqa: F401 - the corpus three_way proves
 from autograder.sandbox import SANDBOX_UID_BASE, living_processes
 
+ASSIGNMENT = "hw1"
 INFINITE_LOOP_CHECKS = {"test_receptive_field_counts_past_and_present_inputs"}
 PRACTICE_POINTS = {"made": 3.0, "wavenet": 1.5, "pixelcnn": 1.5, "sampling": 1.0, "training": 1.0}
-
-
-@pytest.fixture(scope="module")
-def results(hw1_course):
-    course, _ = hw1_course
-    store = ResultStore(course, "hw1")
-    return lambda student: store.load(student)
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
@@ -31,8 +24,8 @@ def test_hostile_code_earns_nothing_it_did_not_compute(results, name):
         assert lost_tasks(document) == set(ATTACKS[name].loses), failures(document)
 
 
-def test_hostile_code_touched_no_submission_and_left_no_process(hw1_course):
-    course, report = hw1_course
+def test_hostile_code_touched_no_submission_and_left_no_process(graded):
+    _, report = graded
     assert {path: path.read_bytes() for path in report.submitted_before} == report.submitted_before
     leftovers = living_processes(range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 2**22))
     assert leftovers == [], "processes of a sandbox user outlived their grading (the fork bomb's children?)"

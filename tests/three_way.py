@@ -1,15 +1,19 @@
 """The three-way proof every homework's checks must pass, shared by tests/test_hwN_grading.py.
 
-A test module does `from three_way import *` and defines `bugs` (its autograder/hwN/bugs.py), a module-scoped
-fixture `results` (student id -> results document), `PRACTICE_POINTS` (task -> points) and `INFINITE_LOOP_CHECKS`
-(the checks that call the function bugs.INFINITE_LOOP makes loop forever). Then: the reference earns full marks, the
-untouched release earns nothing, each realistic bug loses points on exactly the tasks it breaks,
-alternative correct solutions keep full marks, and every odd submission gets a clear message without stopping the run.
+A test module does `from three_way import *` and defines `ASSIGNMENT` (its class is the session fixture
+`<ASSIGNMENT>_course` of conftest.py), `bugs` (its autograder/hwN/bugs.py), `PRACTICE_POINTS` (task -> points) and
+`INFINITE_LOOP_CHECKS` (the checks that call the function bugs.INFINITE_LOOP makes loop forever). Then: the
+reference earns full marks, the untouched release earns nothing, each realistic bug loses points on exactly the tasks
+it breaks, alternative correct solutions keep full marks, and every odd submission gets a clear message without
+stopping the run.
 """
 
+import pytest
+
+from autograder.grading import ResultStore
 
 __all__ = [
-    "pytest_generate_tests", "lost_tasks", "failures", "test_reference_earns_every_practice_point",
+    "pytest_generate_tests", "graded", "results", "lost_tasks", "failures", "test_reference_earns_every_practice_point",
     "test_the_untouched_release_earns_nothing", "test_each_bug_loses_points_on_exactly_the_tasks_it_breaks",
     "test_alternative_correct_solutions_earn_full_marks", "test_bug_corpus_is_large_and_covers_every_task",
     "test_corrupt_and_foreign_files_get_a_clear_message", "test_a_failing_import_is_reported_and_the_rest_is_graded",
@@ -23,6 +27,20 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("bug", sorted(corpus.BUGS))
     if "alternative" in metafunc.fixturenames:
         metafunc.parametrize("alternative", sorted(corpus.ALTERNATIVES))
+
+
+@pytest.fixture(scope="module")
+def graded(request):
+    """(course, autograde report) of the module's assignment."""
+    return request.getfixturevalue(f"{request.module.ASSIGNMENT}_course")
+
+
+@pytest.fixture(scope="module")
+def results(graded, request):
+    """student id -> the stored results document."""
+    course, _ = graded
+    store = ResultStore(course, request.module.ASSIGNMENT)
+    return lambda student: store.load(student)
 
 
 def lost_tasks(document):
@@ -66,10 +84,11 @@ def test_bug_corpus_is_large_and_covers_every_task(request):
     assert set().union(*(b.loses for b in corpus.values())) == set(request.module.PRACTICE_POINTS)
 
 
-def test_corrupt_and_foreign_files_get_a_clear_message(results):
+def test_corrupt_and_foreign_files_get_a_clear_message(results, graded):
+    _, report = graded
     assert "not valid JSON" in results("corrupt-json")["fatal"]
     assert "not a Jupyter notebook" in results("not-a-notebook")["fatal"]
-    assert results("corrupt-json")["earned"] == 0
+    assert results("corrupt-json")["earned"] == 0 and "not valid JSON" in report.problems["corrupt-json"]
 
 
 def test_a_failing_import_is_reported_and_the_rest_is_graded(results):

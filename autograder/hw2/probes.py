@@ -132,19 +132,9 @@ def train_vae(ns, train, latent_dim, hidden, epochs, lr, batch_size):
     return {name: value for name, value in model.state_dict().items()}
 
 
-def _loaded_vae(ns, input_dim, latent_dim, hidden, state):
-    model = answer(ns, "VAE")(int(input_dim), latent_dim=int(latent_dim), hidden=int(hidden))
-    model.load_state_dict({name: _tensor(value) for name, value in state.items()})
-    return model.eval()
-
-
 def vae_bounds(ns, x, k, latent_dim, hidden, **state):
     """Per-example ELBO and IWAE-k bounds (nats) of the notebook's VAE with the given weights."""
-    model = _loaded_vae(ns, x.shape[1], latent_dim, hidden, state)
+    model = answer(ns, "VAE")(x.shape[1], latent_dim=int(latent_dim), hidden=int(hidden))
+    model.load_state_dict({name: _tensor(value) for name, value in state.items()})
     with torch.no_grad():
-        return {"elbo": model.elbo(_tensor(x)), "iwae": model.iwae(_tensor(x), int(k))}
-
-
-def vae_samples(ns, n, latent_dim, hidden, input_dim, **state):
-    model = _loaded_vae(ns, input_dim, latent_dim, hidden, state)
-    return {"samples": _plain(model.sample(int(n)))}
+        return {"elbo": model.eval().elbo(_tensor(x)), "iwae": model.iwae(_tensor(x), int(k))}
