@@ -10,6 +10,7 @@ disrupts its own process must cost at most the checks it breaks, and never anoth
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,88 @@ def receptive_field(kernel_size, dilations):
     os.kill(os.getpid(), signal.SIGKILL)
 """
 
+DAEMON_MARKER = "dgm-grade-daemon-attack"
+DAEMON = """
+import os, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # a daemon: another session, its parent gone
+        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(3600)', '{marker}'])
+    os._exit(0)
+os.wait()
+started = 1
+"""
+
+FORGED_FRAME = """
+def forged(*args, **kwargs):
+    import json, os, sys
+    header = b"\\x93NUMPY\\x01\\x00v\\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }"
+    header = header.ljust(127) + b"\\n"
+    for call in range(1000):  # whatever the current call is, answer it with a 1 TB array in 128 bytes
+        message = {"event": "result", "id": call, "ok": True, "arrays": [{"name": "y", "bytes": len(header)}]}
+        os.write(int(sys.argv[2]), json.dumps(message).encode() + b"\\n" + header)
+receptive_field = forged
+ok = 1
+"""
+
+PLANT_LINKS = """
+import glob, os
+targets = ['{course}/gradebook.db', *glob.glob('{course}/submitted/*/hw1/hw1.ipynb'),
+           *glob.glob('{course}/.grading/hw1/results/*.json'), '{course}/.grading/hw1/secret_seed']
+for folder in ('.', '/tmp', '/var/tmp', '/dev/shm', '/grading'):
+    for k in range(200):  # whatever the grader would open next: inputs, outputs, job files, logs
+        for n, name in enumerate((f'in{k}.npz', f'out{k}.npz', 'job.json', 'output.log', 'results.json')):
+            try:
+                if n % 2:
+                    os.mkfifo(os.path.join(folder, name))
+                else:
+                    os.symlink(targets[k % len(targets)], os.path.join(folder, name))
+            except OSError:
+                pass
+"""
+
+PLANT_PTH = """
+import glob, os, sys
+payload = "import os; os.environ['DGM_FORGED'] = '1'\\n"
+for folder in {*sys.path, *glob.glob('{repo}/.venv/lib/python3*/site-packages'), '{repo}/dgmlib'}:
+    try:
+        open(os.path.join(folder, 'zz_dgm_forged.pth'), 'w').write(payload)
+        print('planted in', folder)
+    except OSError:
+        pass
+"""
+
+FILL_THE_DISK = """
+for path in ('big', '/tmp/big', '/var/tmp/big', '/dev/shm/big'):
+    try:
+        with open(path, 'wb') as f:
+            for _ in range(1024):
+                f.write(bytes(2**20))
+    except OSError as error:
+        print(path, error)
+"""
+
+FIND_ANOTHER_CHECKOUT = """
+import json, os
+for top, folders, files in os.walk('/'):
+    folders[:] = [f for f in folders if f not in ('proc', 'sys', 'dev')]
+    if 'hw1.ipynb' in files:
+        try:
+            cells = json.load(open(os.path.join(top, 'hw1.ipynb')))['cells']
+        except (OSError, ValueError):
+            continue
+        answers = [''.join(c['source']) for c in cells if c['cell_type'] == 'code'
+                   and c.get('metadata', {}).get('nbgrader', {}).get('solution')
+                   and 'skip-grading' not in c.get('metadata', {}).get('tags', [])]
+        if any('BEGIN SOLUTION' in answer for answer in answers):
+            for answer in answers:
+                try:
+                    exec(answer, globals())
+                except BaseException:
+                    pass
+            break
+"""
+
 NETWORK = """
 import socket
 for host, port in (('pypi.org', 443), ('1.1.1.1', 53)):
@@ -169,12 +252,25 @@ def _delete_check_cells(notebook: dict) -> dict:
     return notebook
 
 
+def _many_cells(notebook: dict) -> dict:
+    """120,000 markdown cells: minutes in nbgrader's gradebook stage, were it not refused."""
+    notebook["cells"] += [{"cell_type": "markdown", "source": "padding", "metadata": {}}] * 120_000
+    return notebook
+
+
+def _deeply_nested(notebook: dict) -> str:
+    """Metadata nested 100,000 deep: a RecursionError in any JSON reader, were it not caught."""
+    depth = 100_000
+    return json.dumps(notebook)[:-1] + ', "deep": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+
+
 @dataclass(frozen=True)
 class Attack:
     base: str  # "release" or "reference": the submission the attack is built on
     loses: str | frozenset  # "all" (every practice point) or the tasks it must lose, on the reference
     source: str = ""  # a code cell appended after the answers
-    edit: Callable[[dict], dict] | None = None  # or an edit of the notebook's cells
+    edit: Callable[[dict], dict | str] | None = None  # or an edit of the notebook (its JSON text, or a dict)
+    fatal: str = ""  # what the student is told when the notebook cannot be graded at all
 
 
 ATTACKS = {
@@ -192,18 +288,28 @@ ATTACKS = {
     "fork-bomb": Attack("reference", frozenset(), FORK_BOMB),
     "gigabyte-of-output": Attack("reference", frozenset(), "for _ in range(1 << 20):\n    print('x' * 1023)\n"),
     "network": Attack("reference", frozenset(), NETWORK),
+    "plants-links-and-fifos-for-the-grader": Attack("release", "all", PLANT_LINKS),
+    "plants-a-pth-in-site-packages": Attack("release", "all", PLANT_PTH),
+    "forges-an-output-frame": Attack("reference", frozenset({"wavenet"}), FORGED_FRAME),
+    "daemon": Attack("reference", frozenset(), DAEMON.replace("{marker}", DAEMON_MARKER)),
+    "fills-the-disk": Attack("reference", frozenset(), FILL_THE_DISK),
+    "finds-another-checkout": Attack("release", "all", FIND_ANOTHER_CHECKOUT),
+    "huge-notebook": Attack("release", "all", edit=_many_cells, fatal="more than the"),
+    "deeply-nested-json": Attack("release", "all", edit=_deeply_nested, fatal="nested too deeply"),
 }
 
 
-def hostile_notebook(attack: Attack, base: dict, course: Path, repository: Path) -> dict:
-    """A copy of `base` with `attack` applied, aimed at the real paths of the course and the grader."""
+def hostile_notebook(attack: Attack, base: dict, course: Path, repository: Path) -> bytes:
+    """The file a student would submit: a copy of `base` with `attack` applied, aimed at the real paths of the
+    course and the grader."""
     notebook = copy.deepcopy(base)
     for cell in notebook["cells"]:
         if isinstance(cell.get("source"), list):
             cell["source"] = "".join(cell["source"])
     if attack.edit is not None:
-        return attack.edit(notebook)
+        edited = attack.edit(notebook)
+        return (edited if isinstance(edited, str) else json.dumps(edited)).encode()
     source = attack.source.replace("{course}", str(course)).replace("{repo}", str(repository))
     notebook["cells"].append({"cell_type": "code", "source": source, "metadata": {}, "outputs": [],
                               "execution_count": None, "id": "attack"})
-    return notebook
+    return json.dumps(notebook).encode()

@@ -6,7 +6,9 @@ side by side in one run. The last two give the overhead of trusted scoring on th
     python -m autograder.benchmark hw1 --copies 6
 
 Each variant starts from an empty course (no stored results, no gradebook) that shares one secret seed and one
-reference cache, so every variant does the same work: grading K student notebooks. Not a test: it prints numbers.
+reference cache, so every variant does the same work: grading K student notebooks. Then the fixed overhead: K copies
+of the untouched release (every check fails at once), and what each sandbox layer costs to start one process that
+runs one trivial cell and answers one call. Not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,20 +24,24 @@ import time
 from pathlib import Path
 from unittest import mock
 
+from . import sandbox
 from .autograde import autograde
 from .collect import collect
 from .course import course_root, nbgrader
 from .demo import make_course
 from .examples import notebook_bytes, reference_submission
+from .student_process import StudentProcess
 
 
-def fresh_course(repo: Path, base: Path, name: str, assignment: str, copies: int, warm: Path | None) -> Path:
+def fresh_course(repo: Path, base: Path, name: str, assignment: str, copies: int, warm: Path | None,
+                 untouched: bool = False) -> Path:
     course = base / name / "course"
     make_course(repo, course)
     nbgrader(course, "generate_assignment", assignment, "--force")
     inbox = course.parent / "inbox"
     inbox.mkdir()
-    content = notebook_bytes(reference_submission(course, assignment))
+    release = course / "homeworks" / assignment / f"{assignment}.ipynb"
+    content = release.read_bytes() if untouched else notebook_bytes(reference_submission(course, assignment))
     for k in range(copies):
         (inbox / f"student{k:03d}.ipynb").write_bytes(content)
     collect(course, assignment, inbox)
@@ -50,6 +57,30 @@ def timed(label: str, function) -> float:
     seconds = time.perf_counter() - started
     print(f"  {label:<32} {seconds:8.1f} s", flush=True)
     return seconds
+
+
+def layer_costs(runs: int = 5) -> None:
+    """Median seconds to start a process behind each set of layers, run `x = 1`, answer one call and stop."""
+    variants = {
+        "no sandbox (the reference's process)": (False, {}),
+        "resource limits only": (True, {"bwrap_binary": lambda: None, "submission_group": lambda *a: None}),
+        "+ bubblewrap (allowlist, namespaces)": (True, {"submission_group": lambda *a: None}),
+        "+ cgroup caps (all layers)": (True, {}),
+    }
+    print(f"\nwhat each layer costs (median of {runs}: start, one cell, one call, stop):")
+    with tempfile.TemporaryDirectory() as tmp:
+        probes = Path(tmp) / "probes.py"
+        probes.write_text("def value(ns, name):\n    return {'y': answer(ns, name)}\n")
+        for label, (sandboxed, patches) in variants.items():
+            seconds = []
+            with mock.patch.multiple(sandbox, **patches):
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    with StudentProcess(["x = 1"], probes, sandboxed=sandboxed) as process:
+                        process.call("value", kwargs={"name": "x"})
+                        layers = process.isolation
+                    seconds.append(time.perf_counter() - started)
+            print(f"  {label:<38} {statistics.median(seconds):6.3f} s   ({layers})", flush=True)
 
 
 def main(argv=None) -> None:
@@ -84,6 +115,12 @@ def main(argv=None) -> None:
             print(f"  {label:<34} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {speedup:4.2f}x")
         overhead = results["dgm-grade autograde --workers 1"] / results[untrusted] - 1
         print(f"overhead of trusted scoring over the same checks in-process: {100 * overhead:+.1f} %")
+        course = fresh_course(repo, base, "untouched", a, k, warm, untouched=True)
+        started = time.perf_counter()
+        autograde(course, a, workers=1, progress=False)
+        print(f"fixed overhead (the untouched release, 1 worker): {(time.perf_counter() - started) / k:6.2f} "
+              f"s/submission")
+    layer_costs()
 
 
 if __name__ == "__main__":

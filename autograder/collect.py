@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from .notebook import MAX_NOTEBOOK_BYTES, SubmissionError, read_notebook
+
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-MAX_NOTEBOOK_BYTES = 50 * 2**20
 
 
 @dataclass
@@ -36,7 +37,7 @@ def _candidates(source: Path) -> list[tuple[str, str, callable]]:
             if ".ipynb_checkpoints" in path.parts:
                 continue
             rel = path.relative_to(source).as_posix()
-            found.append((rel, rel, path.read_bytes))
+            found.append((rel, rel, path.read_bytes if path.stat().st_size <= MAX_NOTEBOOK_BYTES else None))
     elif zipfile.is_zipfile(source):
         archive = zipfile.ZipFile(source)
         for info in archive.infolist():
@@ -93,6 +94,10 @@ def collect(root: Path, assignment: str, source: Path) -> CollectReport:
         (folder / f"{assignment}.ipynb").write_bytes(files[0][1]())
         (folder / "timestamp.txt").write_text(stamp)
         report.imported.append(student)
+        try:
+            read_notebook(folder / f"{assignment}.ipynb")
+        except SubmissionError as error:  # imported all the same: the student is told why it scores nothing
+            report.problems.append(f"{student}: {error}")
     return report
 
 

@@ -100,6 +100,11 @@ class ReferenceOutputs:
             self._process = self._factory()
             self._process.launch()
 
+    @property
+    def process(self):
+        """The reference's process, once started (None before)."""
+        return self._process
+
     def close(self) -> None:
         if self._process is not None:
             self._process.close()

@@ -6,7 +6,10 @@ nbgrader's own transaction, so a killed run leaves the gradebook as it was befor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
 import warnings
 from pathlib import Path
 
@@ -17,6 +20,9 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from .course import grading_dir
 from .grading import ResultStore
+from .notebook import SubmissionError, read_notebook
+
+RECORD_SECONDS = 120  # nbgrader's own autograde of one stored result (normally about a second)
 
 # nbgrader 0.9.6 triggers SQLAlchemy autoflush warnings on every autograde; they say nothing about the grades.
 warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -28,6 +34,29 @@ def nbgrader_api(root: Path, **course_overrides) -> NbGraderAPI:
     for key, value in course_overrides.items():
         setattr(config.CourseDirectory, key, value)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+class StageTimeout(BaseException):  # BaseException: nbgrader's API does not swallow it
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise StageTimeout in the main thread after `seconds` (no limit where signals cannot be used)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise StageTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def open_gradebook(api: NbGraderAPI) -> Gradebook:
@@ -70,10 +99,18 @@ class GradebookWriter:
         notebook (it then gets zero points for every autograded task and nothing to grade by hand)."""
         results = self.store.load(student)
         problem = None
-        outcome = self.api.autograde(self.assignment, student, force=True, create=True)
-        if not outcome["success"]:
-            problem = results.get("fatal") if results else None
-            problem = problem or "nbgrader could not process the notebook"
+        notebook = self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
+        try:
+            read_notebook(notebook)  # what nbgrader could not read, or would take minutes on, never reaches it
+            with time_limit(RECORD_SECONDS):
+                success = self.api.autograde(self.assignment, student, force=True, create=True)["success"]
+            failure = "nbgrader could not process the notebook"
+        except SubmissionError as error:
+            success, failure = False, str(error)
+        except StageTimeout:
+            success, failure = False, f"nbgrader took longer than {RECORD_SECONDS} s to record the notebook"
+        if not success:
+            problem = (results.get("fatal") if results else None) or failure
             self._record_zero(student)
         (self.markers / student).write_text(self._fingerprint(student))
         return problem

@@ -15,12 +15,11 @@ import tempfile
 from pathlib import Path
 
 from .course import grading_dir
-from .plugin import write_results
+from .plugin import DEFAULT_WALL_SECONDS, failed_document, wall_message, write_results
 from .sandbox import MEMORY_ENV, SECRET_SEED_ENV
 
 GRADER_MODULES = ("contract.py", "plugin.py", "runner.py", "notebook.py", "student_process.py", "sandbox.py",
-                  "stats.py", "grading.py")
-DEFAULT_WALL_SECONDS = 600
+                  "cgroup.py", "stats.py", "grading.py")
 
 
 def file_sha256(path: Path) -> str:
@@ -39,44 +38,38 @@ def suite_version(root: Path, assignment: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def failed_document(assignment: str, notebook: Path, message: str) -> dict:
-    """Results of a notebook that could not be graded at all: every task is missing (0 points)."""
-    return {"assignment": assignment, "notebook": str(notebook), "fatal": message, "problems": [], "tasks": {},
-            "earned": 0.0, "points": 0.0, "seconds": 0.0}
-
-
 def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: float = DEFAULT_WALL_SECONDS,
                    secret_seed: int | None = None, memory_gb: float | None = None) -> dict:
     """Run the hidden suite of `assignment` on `notebook`; return the results document (see plugin.py).
 
-    A suite that exceeds wall_seconds is killed and the submission scores nothing, with a message saying so; the
-    per-check limits normally stop a hung check long before.
+    A suite that exceeds wall_seconds is stopped (by the plugin's own watchdog, else killed here a little later)
+    and the submission scores nothing, with a message saying so; the per-check limits normally stop a hung check
+    long before. Everything the run creates lives in one temporary folder, removed afterwards on every path.
     """
     root, notebook = Path(root), Path(notebook)
-    with tempfile.TemporaryDirectory(prefix="dgm-results-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dgm-grading-") as tmp:
         out = Path(tmp) / "results.json"
         command = [sys.executable, "-m", "pytest", str(root / "autograder" / assignment), "--notebook", str(notebook),
-                   "--results", str(out), "-q", "-p", "no:cacheprovider", "--rootdir", str(root), "-o", "addopts=",
-                   "-o", "timeout=0"]
-        env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+                   "--results", str(out), "--wall-seconds", str(wall_seconds), "-q", "-p", "no:cacheprovider",
+                   "--rootdir", str(root), "-o", "addopts=", "-o", "timeout=0"]
+        env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+                            "TMPDIR": tmp}  # the job folders of the student's and the reference's processes
         if secret_seed is not None:  # in the environment, not on the command line that /proc shows everyone
             env[SECRET_SEED_ENV] = str(secret_seed)
         if memory_gb is not None:
             env[MEMORY_ENV] = str(memory_gb)
         try:
             completed = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
-                                       timeout=wall_seconds)
+                                       timeout=wall_seconds + 30)
         except subprocess.TimeoutExpired:
-            document = failed_document(assignment, notebook, f"grading took longer than {wall_seconds:.0f} s and was "
-                                                             f"stopped; no task could be scored")
+            document = failed_document(assignment, notebook, wall_message(wall_seconds))
         else:
-            if out.exists():
+            try:
                 document = json.loads(out.read_text())
-            else:
-                tail = (completed.stdout + completed.stderr)[-3000:]
+            except (OSError, ValueError):
                 document = failed_document(assignment, notebook, "the grader failed before scoring; tell your "
                                                                  "instructor")
-                document["grader_log"] = tail
+                document["grader_log"] = (completed.stdout + completed.stderr)[-3000:]
     document["notebook_sha256"] = file_sha256(notebook) if notebook.exists() else None
     document["suite_version"] = suite_version(root, assignment)
     return document

@@ -1,7 +1,7 @@
 """For the benchmark only: a pytest plugin that runs the notebook's cells and the probes inside the grader's own
 process, the way plain nbgrader runs its tests inside the student's kernel. It is NOT a sandbox and trusts the
 notebook completely; it exists so that `benchmark.py` can measure what the trusted path (a separate sandboxed
-process, arrays through files, namespaces and a separate user) costs on exactly the same checks.
+process, arrays through pipes, bubblewrap, cgroups and a separate user) costs on exactly the same checks.
 
     PYTEST_ADDOPTS="-p autograder.in_process" pytest autograder/hw1 --notebook ...
 """
@@ -17,7 +17,6 @@ class InProcessNotebook:
     """Same interface as StudentProcess; cells run with exec() in a namespace of this process."""
 
     isolation = "none (in-process, benchmark only)"
-    output_tail = ""
 
     def __init__(self, cells: list[str], probes, *args, **kwargs):
         self.cells, self.probes_path = cells, probes

@@ -37,6 +37,8 @@ def from_dict(value):
     return value
 
 SKIP_TAG = "skip-grading"
+MAX_NOTEBOOK_BYTES = 50 * 2**20  # a homework notebook with its plots is a few MB
+MAX_CELLS = 5000  # a homework has about a hundred
 TASK_PREFIX = "task_"  # grade_id of a check cell: task_<task name>
 
 
@@ -63,6 +65,9 @@ def read_notebook(path: str | Path) -> NotebookNode:
     """Read a notebook, raising SubmissionError with a message a student understands when it is not one."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise SubmissionError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear the outputs "
+                                  f"(Kernel > Restart & Clear Output), save and submit again")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SubmissionError(f"{path.name} is not a text file, so not a Jupyter notebook") from None
@@ -70,13 +75,22 @@ def read_notebook(path: str | Path) -> NotebookNode:
         raise SubmissionError(f"{path.name} could not be read: {error.strerror}") from None
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise SubmissionError(f"{path.name} is not a Jupyter notebook: its JSON is nested too deeply") from None
+    except MemoryError:
+        raise SubmissionError(f"{path.name} could not be read: it needs too much memory") from None
     except json.JSONDecodeError as error:
         raise SubmissionError(
             f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); the file was "
             f"damaged, perhaps saved while incomplete or edited in a text editor. Re-download it from Jupyter."
         ) from None
+    except ValueError as error:  # valid JSON that Python refuses, e.g. an integer of more than 4,300 digits
+        raise SubmissionError(f"{path.name} is not a Jupyter notebook: {error}") from None
     if not (isinstance(data, dict) and isinstance(data.get("cells"), list) and data.get("nbformat") == 4):
         raise SubmissionError(f"{path.name} is valid JSON but not a Jupyter notebook (version 4 with a list of cells)")
+    if len(data["cells"]) > MAX_CELLS:
+        raise SubmissionError(f"{path.name} has {len(data['cells'])} cells, more than the {MAX_CELLS} a homework can "
+                              f"have; submit the notebook you worked in")
     # Checked by hand rather than by nbformat's JSON-schema validation, which costs a second per notebook and
     # rejects notebooks the grader can still read.
     for cell in data["cells"]:
@@ -90,7 +104,10 @@ def read_notebook(path: str | Path) -> NotebookNode:
         if not isinstance(cell.get("metadata", {}), dict):
             cell["metadata"] = {}
         cell.setdefault("metadata", {})
-    return from_dict(data)
+    try:
+        return from_dict(data)
+    except RecursionError:
+        raise SubmissionError(f"{path.name} is not a well-formed Jupyter notebook: it is nested too deeply") from None
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:

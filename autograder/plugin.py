@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -18,8 +19,20 @@ import pytest
 from .contract import CheckFailed, Grader, GraderError, ReferenceOutputs
 from .course import course_root, grading_dir, secret_seed, source_notebook
 from .notebook import SubmissionError, plan, read_notebook
-from .sandbox import SECRET_SEED_ENV, FileView, Limits
+from .sandbox import SECRET_SEED_ENV, Limits
 from .student_process import StudentProcess
+
+DEFAULT_WALL_SECONDS = 600
+
+
+def wall_message(seconds: float) -> str:
+    return f"grading took longer than {seconds:.0f} s and was stopped; no task could be scored"
+
+
+def failed_document(assignment: str, notebook: Path, message: str) -> dict:
+    """Results of a notebook that could not be graded at all: every task is missing (0 points)."""
+    return {"assignment": assignment, "notebook": str(notebook), "fatal": message, "problems": [], "tasks": {},
+            "earned": 0.0, "points": 0.0, "seconds": 0.0}
 
 
 def pytest_addoption(parser):
@@ -28,6 +41,8 @@ def pytest_addoption(parser):
     group.addoption("--results", help="write the per-check results to this JSON file")
     group.addoption("--secret-seed", type=int, help="seed of the hidden inputs (default: the assignment's own)")
     group.addoption("--no-reference-cache", action="store_true", help="recompute reference outputs")
+    group.addoption("--wall-seconds", type=float, default=DEFAULT_WALL_SECONDS,
+                    help=f"stop grading after this many seconds, scoring nothing (default {DEFAULT_WALL_SECONDS})")
 
 
 def pytest_configure(config):
@@ -68,14 +83,14 @@ class GradingSession:
             self.fatal = str(error)
         else:
             self.problems = grading_plan.problems
-            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env(),
-                                          view=FileView.for_course(self.root))
+            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env())
             self.student_cells = grading_plan.cells
         cache = None if config.getoption("no_reference_cache") else (
             grading_dir(self.root, assignment) / f"reference-{self.secret_seed}")
         self.reference = ReferenceOutputs(lambda: reference_process(self.root, assignment), cache)
         self.records: list[dict] = []
         self.started = time.time()
+        self.lock, self.done = threading.Lock(), False  # results written (see start_watchdog)
 
     def cell_problems(self) -> list[str]:
         """Errors raised by the student's cells while they ran (from the first start of the process)."""
@@ -102,9 +117,34 @@ def pytest_sessionstart(session):
     if len(folders) == 1 and (next(iter(folders)) / "probes.py").exists():
         grading = GradingSession(session.config, next(iter(folders)).resolve().name)
         session.config._dgm_session = grading
+        start_watchdog(session.config, grading)
         if grading.student is not None:
             grading.student.launch()
         grading.reference.launch()
+
+
+def start_watchdog(config, grading: GradingSession) -> None:
+    """After --wall-seconds, write a results file that scores nothing, stop both processes and end pytest."""
+    seconds = config.getoption("wall_seconds")
+    if not seconds or seconds <= 0:
+        return
+
+    def expire():
+        with grading.lock:  # pytest_sessionfinish may be writing the real results: whichever comes first wins
+            if grading.done:
+                return
+            grading.done = True
+            path = config.getoption("results")
+            if path:
+                write_results(Path(path), failed_document(grading.assignment, grading.notebook, wall_message(seconds)))
+            for process in (grading.student, grading.reference.process):
+                if process is not None:
+                    process.abandon()
+            os._exit(3)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
 
 
 def _session_for(request) -> GradingSession:
@@ -161,9 +201,13 @@ def pytest_sessionfinish(session, exitstatus):
     if grading is None:
         return
     path = session.config.getoption("results")
-    grading.close()
-    if path:
-        write_results(Path(path), results_document(grading))
+    with grading.lock:  # the watchdog and this hook: whichever comes first writes the results
+        if grading.done:
+            return
+        grading.done = True
+        grading.close()
+        if path:
+            write_results(Path(path), results_document(grading))
 
 
 def results_document(grading: GradingSession) -> dict:
@@ -185,6 +229,6 @@ def results_document(grading: GradingSession) -> dict:
 def write_results(path: Path, document: dict) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(document, indent=1))
     os.replace(tmp, path)

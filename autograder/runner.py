@@ -1,21 +1,26 @@
 """The student side of grading: runs in the student's own process and computes, never scores.
 
-Started by autograder.student_process as `python -I runner.py REQUEST_FD RESPONSE_FD` in a private working
-directory holding job.json (the cells to run) and probes.py (glue that calls the student's functions). It runs the
-cells in an IPython shell, then answers probe requests: each names a probe and an inputs .npz file; the answer is an
-outputs .npz of plain numeric arrays. Everything it reports is data that the grader checks on its own side, so
-nothing here has to be trusted. Standard library and NumPy only at import time, so start-up stays fast.
+Started by autograder.student_process as `python -I <job>/runner.py REQUEST_FD RESPONSE_FD`, where the job folder
+(read-only) also holds job.json (the cells to run) and probes.py (glue that calls the student's functions). It runs
+the cells in an IPython shell, then answers probe requests. Everything travels over the two pipes the grader opened:
+a message is one JSON line, followed by the arrays it lists as `.npy` bytes (`encode_arrays`); the grader reads them
+back with `decode_arrays`, bounded before anything is materialised. Everything it reports is data that the grader
+checks on its own side, so nothing here has to be trusted. Standard library and NumPy only at import time, so
+start-up stays fast.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import os
 import random
 import signal
 import sys
 import time
 import traceback
+from pathlib import Path
 
 
 class GradingTimeout(BaseException):  # BaseException: a student's `except Exception` does not swallow it
@@ -55,6 +60,59 @@ def to_plain_arrays(outputs):
     return arrays
 
 
+def encode_arrays(arrays: dict) -> tuple[list[dict], bytes]:
+    """Arrays as ([{"name", "bytes"}, ...], the concatenated .npy files), the frame that follows a message."""
+    import numpy as np
+
+    specs, chunks = [], []
+    for name, array in arrays.items():
+        stream = io.BytesIO()
+        np.lib.format.write_array(stream, np.asarray(array), allow_pickle=False)
+        specs.append({"name": str(name), "bytes": stream.tell()})
+        chunks.append(stream.getvalue())
+    return specs, b"".join(chunks)
+
+
+def frame_size(specs, limit: int) -> int:
+    """Total bytes of a frame described by `specs`; ValueError unless it is a well-formed list within `limit`."""
+    if not isinstance(specs, list) or len(specs) > 1000:
+        raise ValueError("malformed list of arrays")
+    total = 0
+    for spec in specs:
+        if not (isinstance(spec, dict) and isinstance(spec.get("name"), str) and type(spec.get("bytes")) is int
+                and spec["bytes"] >= 0):
+            raise ValueError("malformed list of arrays")
+        total += spec["bytes"]
+    if total > limit:
+        raise ValueError(f"{total / 2**20:.0f} MiB of arrays, more than the {limit / 2**20:.0f} MiB allowed")
+    return total
+
+
+def decode_arrays(specs: list[dict], payload: bytes) -> dict:
+    """The arrays of a frame (specs checked by frame_size): each a numeric .npy whose header must account for
+    exactly its bytes, so nothing larger than what was read is ever allocated; never unpickled."""
+    import numpy as np
+
+    arrays, offset = {}, 0
+    view = memoryview(payload)
+    for spec in specs:
+        chunk = view[offset:offset + spec["bytes"]]
+        offset += spec["bytes"]
+        stream = io.BytesIO(chunk[:1 << 14])  # the header only (NumPy refuses headers over 10,000 bytes)
+        version = np.lib.format.read_magic(stream)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in read_header:
+            raise ValueError(f"array {spec['name']!r}: unsupported .npy version {version}")
+        shape, fortran_order, dtype = read_header[version](stream)
+        if dtype.hasobject or dtype.kind not in "biufc":
+            raise ValueError(f"array {spec['name']!r} has dtype {dtype}, not a number")
+        data = chunk[stream.tell():]
+        if math.prod(shape) * dtype.itemsize != len(data):
+            raise ValueError(f"array {spec['name']!r}: its header does not match its size")
+        arrays[spec["name"]] = np.frombuffer(data, dtype).reshape(shape, order="F" if fortran_order else "C").copy()
+    return arrays
+
+
 def answer(namespace: dict, name: str):
     """What the student's notebook defines under `name` (given to probes.py)."""
     if name not in namespace:
@@ -72,15 +130,15 @@ def seed_all(seed: int) -> None:
 
 def main() -> None:
     request_fd, response_fd = int(sys.argv[1]), int(sys.argv[2])
-    requests = os.fdopen(request_fd, "r", encoding="utf-8")
-    responses = os.fdopen(response_fd, "w", encoding="utf-8")
+    requests = os.fdopen(request_fd, "rb")
+    responses = os.fdopen(response_fd, "wb")
 
-    def send(message: dict) -> None:
-        responses.write(json.dumps(message) + "\n")
+    def send(message: dict, payload: bytes = b"") -> None:
+        responses.write(json.dumps(message).encode() + b"\n" + payload)
         responses.flush()
 
-    with open("job.json", encoding="utf-8") as f:
-        job = json.load(f)
+    job_folder = Path(__file__).parent
+    job = json.loads((job_folder / "job.json").read_text(encoding="utf-8"))
     signal.signal(signal.SIGALRM, _on_alarm)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -103,33 +161,31 @@ def main() -> None:
                         "error": None if error is None else short_error(error)})
 
     probes: dict = {"__name__": "probes", "answer": answer}
-    with open("probes.py", encoding="utf-8") as f:
-        exec(compile(f.read(), "probes.py", "exec"), probes)
+    exec(compile((job_folder / "probes.py").read_text(encoding="utf-8"), "probes.py", "exec"), probes)
     send({"event": "ready", "cells": reports})
 
     for line in requests:
         request = json.loads(line)
+        inputs = decode_arrays(request["arrays"], requests.read(frame_size(request["arrays"], 1 << 40)))
         started = time.perf_counter()
+        payload = b""
         signal.setitimer(signal.ITIMER_REAL, request["timeout"])
         try:
-            import numpy as np
-
-            with np.load(request["inputs"], allow_pickle=False) as data:
-                inputs = {name: data[name] for name in data.files}
             seed_all(request["seed"])
             outputs = probes[request["probe"]](shell.user_ns, **inputs, **request["kwargs"])
             signal.setitimer(signal.ITIMER_REAL, 0)
-            np.savez(request["outputs"], **to_plain_arrays(outputs))
-            reply = {"event": "result", "id": request["id"], "ok": True}
+            specs, payload = encode_arrays(to_plain_arrays(outputs))
+            reply = {"event": "result", "id": request["id"], "ok": True, "arrays": specs}
         except BaseException as error:  # noqa: BLE001 - any failure of student code is reported, not raised
             signal.setitimer(signal.ITIMER_REAL, 0)
+            payload = b""
             reply = {"event": "result", "id": request["id"], "ok": False, "error": short_error(error)}
             try:
                 traceback.print_exc()
             except OSError:  # the output file is full (RLIMIT_FSIZE)
                 pass
         reply["seconds"] = round(time.perf_counter() - started, 3)
-        send(reply)
+        send(reply, payload)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """The grader's handle on a process that runs a notebook's code: start it, call probes, read plain arrays back.
 
 The same class runs the student's submission (sandboxed) and the instructor's solution (the reference), so both
-are computed by exactly the same glue. Arrays cross the boundary only as .npz files read with allow_pickle=False.
+are computed by exactly the same glue. Everything crosses the boundary over two pipes the grader opened (no file the
+student's process could replace or redirect): JSON lines, each followed by the `.npy` bytes of the arrays it lists,
+read with a deadline and bounded before they are materialised (runner.frame_size, runner.decode_arrays).
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
@@ -19,20 +22,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .runner import decode_arrays, encode_arrays, frame_size
 from .sandbox import (
-    FileView,
     Limits,
-    apply_limits,
+    Sandbox,
     detach_and_die_with_parent,
-    isolation_available,
     kill_group,
-    kill_user,
-    sandbox_user,
     student_environment,
 )
 
 RUNNER = Path(__file__).with_name("runner.py")
 MAX_RESTARTS = 2
+MAX_MESSAGE_BYTES = 2**20  # one JSON line from the process
 
 
 class StudentError(Exception):
@@ -43,28 +44,39 @@ class ProcessDied(StudentError):
     pass
 
 
+def well_formed_reports(reports) -> bool:
+    """The per-cell reports of a "ready" message: [{"seconds": number, "error": None or text}, ...]."""
+    return isinstance(reports, list) and all(
+        isinstance(r, dict) and isinstance(r.get("seconds"), int | float) and isinstance(r.get("error"), str | None)
+        for r in reports)
+
+
 class StudentProcess:
     """Runs `cells` (code strings) in a fresh process, then answers probe calls from `probes` (a probes.py path).
 
     A crash, a hang or os._exit ends that process; the next call starts a new one (re-running the cells), at most
-    MAX_RESTARTS times, so one hung check fails alone. A sandboxed process gets the limits, and, where Linux
-    namespaces are available, `view` of the file system, no network and (as root) its own unprivileged user.
+    MAX_RESTARTS times, so one hung check fails alone. A sandboxed process gets the limits, and, where
+    bubblewrap can start, the allowlist view of sandbox.py, no network, its own PID namespace and (as root) its own
+    unprivileged user.
     """
 
     def __init__(self, cells: list[str], probes: Path, limits: Limits | None = None, sandboxed: bool = True,
-                 label: str = "your notebook", view: FileView | None = None):
+                 label: str = "your notebook"):
         self.cells, self.probes, self.sandboxed, self.label = cells, Path(probes), sandboxed, label
         self.limits = limits or Limits()
-        self.view = view if sandboxed and view is not None and isolation_available(view) else None
-        self.uid = sandbox_user() if self.view is not None else None
+        self.sandbox = Sandbox(self.limits) if sandboxed else None
+        self.uid = self.sandbox.uid if self.sandbox is not None and self.sandbox.isolated else None
         self.process: subprocess.Popen | None = None
-        self.workdir: Path | None = None
+        self.job: Path | None = None  # the grader's folder for this process: job files (read-only inside), log
         self.cell_reports: list[dict] | None = None
         self.starts = 0
         self.died: str | None = None
         self._ids = itertools.count()
         self._current_cell: int | None = None
-        self._buffer = b""
+        self._child_ends: tuple = (None, None)
+        self._request_w = self._response_r = None
+        self._buffer = bytearray()
+        self._scanned = 0  # bytes of the buffer known to hold no newline
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,29 +89,42 @@ class StudentProcess:
         if self.starts > MAX_RESTARTS:
             raise ProcessDied(f"{self.label} was stopped too many times ({self.died}); remaining checks are skipped")
         self.starts += 1
-        self.workdir = Path(tempfile.mkdtemp(prefix="dgm-grade-"))
-        job = {"cells": self.cells, "cell_timeout": self.limits.cell_seconds}
-        (self.workdir / "job.json").write_text(json.dumps(job))
-        shutil.copy(RUNNER, self.workdir / "runner.py")
-        shutil.copy(self.probes, self.workdir / "probes.py")
+        self.job = Path(tempfile.mkdtemp(prefix="dgm-grade-"))
+        try:
+            self._launch()
+        except BaseException:
+            self.close()
+            raise
+
+    def _launch(self) -> None:
+        files = self.job / "job"
+        files.mkdir()
+        (files / "job.json").write_text(json.dumps({"cells": self.cells, "cell_timeout": self.limits.cell_seconds}))
+        shutil.copy(RUNNER, files / "runner.py")
+        shutil.copy(self.probes, files / "probes.py")
+        for path in (self.job, files, *files.iterdir()):  # readable by the sandbox user, writable by the grader only
+            path.chmod(0o755 if path.is_dir() else 0o644)
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
-        log = open(self.workdir / "output.log", "wb")
-        if self.uid is not None:
-            for path in (self.workdir, *self.workdir.iterdir()):
-                os.chown(path, self.uid, self.uid)
-        limits, view, workdir, uid = self.limits, self.view, str(self.workdir), self.uid
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "runner.py", str(request_r), str(response_w)],
-            cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            pass_fds=(request_r, response_w), env=student_environment(self.workdir),
-            preexec_fn=(lambda: apply_limits(limits, view, workdir, uid)) if self.sandboxed
-            else detach_and_die_with_parent,
-        )
-        log.close()
-        os.close(request_r)
-        os.close(response_w)
-        self._buffer = b""
+        self._child_ends = (request_r, response_w)
+        fcntl.fcntl(self._request_w, fcntl.F_SETFL, os.O_NONBLOCK)  # never block on a process that stops reading
+        with open(self.job / "output.log", "wb") as log:  # what the process prints, capped by RLIMIT_FSIZE
+            fds = {"stdin": subprocess.DEVNULL, "stdout": log, "stderr": subprocess.STDOUT,
+                   "pass_fds": (request_r, response_w)}
+            if self.sandbox is not None:
+                job, home = self.sandbox.inside(str(files))
+                command = [sys.executable, "-I", f"{job}/runner.py", str(request_r), str(response_w)]
+                self.process = self.sandbox.popen(command, str(files), env=student_environment(home), **fds)
+            else:
+                workdir = self.job / "work"
+                workdir.mkdir()
+                command = [sys.executable, "-I", str(files / "runner.py"), str(request_r), str(response_w)]
+                self.process = subprocess.Popen(command, cwd=workdir, env=student_environment(str(workdir)),
+                                                preexec_fn=detach_and_die_with_parent, **fds)
+        self._close_fds(self._child_ends)
+        self._child_ends = (None, None)
+        self._buffer = bytearray()
+        self._scanned = 0
         self._current_cell, self.cell_reports = None, None
         self._deadline = time.monotonic() + self.limits.startup_seconds
 
@@ -107,37 +132,53 @@ class StudentProcess:
         deadline = self._deadline
         while True:
             message = self._receive(deadline, during="running the notebook's cells")
-            if message["event"] == "cell":
+            if message["event"] == "cell" and type(message.get("position")) is int:
                 self._current_cell = message["position"]
-            elif message["event"] == "ready":
+            elif message["event"] == "ready" and well_formed_reports(message.get("cells")):
                 self.cell_reports = message["cells"]
                 return
+            else:
+                self._died("it wrote garbage to the grader's channel")
 
     @property
     def isolation(self) -> str:
         """The sandbox layers in force, in words (for the instructor's log)."""
-        if not self.sandboxed:
-            return "none (trusted)"
-        if self.view is None:
-            return "resource limits only (Linux namespaces unavailable: the student's code can read what you can)"
-        user = "a separate user" if self.uid is not None else "your own user in a user namespace"
-        return f"resource limits, no network, private file view, {user}"
+        return self.sandbox.describe() if self.sandbox is not None else "none (trusted)"
 
     def close(self) -> None:
         if self.process is not None:
-            kill_group(self.process.pid)
-            if self.uid is not None:
-                kill_user(self.uid)
+            if self.sandbox is not None:
+                self.sandbox.stop(self.process.pid)
+            else:
+                kill_group(self.process.pid)
             self.process.wait()
-            for fd in (self._request_w, self._response_r):
+            self.process = None
+        self._close_fds((*self._child_ends, self._request_w, self._response_r))
+        self._child_ends, self._request_w, self._response_r = (None, None), None, None
+        if self.job is not None:
+            shutil.rmtree(self.job, ignore_errors=True)
+            self.job = None
+
+    @staticmethod
+    def _close_fds(fds) -> None:
+        for fd in fds:
+            if fd is not None:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-            self.process = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+
+    def abandon(self) -> None:
+        """Kill the process and remove its folder without touching the pipes (from another thread, before the grader
+        exits: see the plugin's watchdog)."""
+        process, job = self.process, self.job
+        if process is not None:
+            if self.sandbox is not None:
+                self.sandbox.stop(process.pid)
+            else:
+                kill_group(process.pid)
+        if job is not None:
+            shutil.rmtree(job, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -155,45 +196,86 @@ class StudentProcess:
             self.wait_ready()
         timeout = timeout or self.limits.check_seconds
         call_id = next(self._ids)
-        inputs, outputs = self.workdir / f"in{call_id}.npz", self.workdir / f"out{call_id}.npz"
-        np.savez(inputs, **(arrays or {}))
-        request = {"id": call_id, "probe": probe, "inputs": inputs.name, "outputs": outputs.name,
-                   "kwargs": kwargs or {}, "seed": int(seed), "timeout": timeout}
-        try:
-            os.write(self._request_w, (json.dumps(request) + "\n").encode())
-        except OSError:
-            self._died("it stopped before the check started")
-        message = self._receive(time.monotonic() + timeout + 5, during=f"the check calling {probe}")
-        while message.get("event") != "result" or message.get("id") != call_id:
-            message = self._receive(time.monotonic() + timeout + 5, during=f"the check calling {probe}")
-        if not message["ok"]:
-            raise StudentError(message["error"])
-        try:
-            with np.load(outputs, allow_pickle=False) as data:
-                return {name: data[name] for name in data.files}
-        except (OSError, ValueError) as error:
-            raise StudentError(f"the outputs could not be read back ({error})") from None
-        finally:
-            inputs.unlink(missing_ok=True)
-            outputs.unlink(missing_ok=True)
+        specs, payload = encode_arrays(arrays or {})
+        request = {"id": call_id, "probe": probe, "arrays": specs, "kwargs": kwargs or {}, "seed": int(seed),
+                   "timeout": timeout}
+        deadline = time.monotonic() + timeout + 5
+        self._send(json.dumps(request).encode() + b"\n" + payload, deadline, during=f"the check calling {probe}")
+        during = f"the check calling {probe}"
+        while True:
+            message = self._receive(deadline, during)
+            current = message.get("event") == "result" and message.get("id") == call_id
+            arrays = self._read_frame(message, deadline, during, decode=current) if message.get("ok") else {}
+            if current:
+                break
+        if not message.get("ok"):
+            raise StudentError(str(message.get("error"))[:1000])
+        return arrays
 
-    def _receive(self, deadline: float, during: str) -> dict:
-        while b"\n" not in self._buffer:
+    def _read_frame(self, message: dict, deadline: float, during: str, decode: bool = True) -> dict[str, np.ndarray]:
+        """The arrays that follow `message` (read and dropped unless `decode`), refused (and the process stopped)
+        past the limits or when malformed: a process that breaks the protocol is out of step with the grader."""
+        try:
+            size = frame_size(message.get("arrays", []), self.limits.output_bytes)
+            payload = self._read_exactly(size, deadline, during)
+            return decode_arrays(message["arrays"], payload) if decode else {}
+        except ValueError as error:
+            self._died(f"it sent back outputs the grader refuses ({error})")
+
+    def _send(self, data: bytes, deadline: float, during: str) -> None:
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._died(f"it stopped reading its inputs while {during}")
+            _, ready, _ = select.select([], [self._request_w], [], remaining)
+            if not ready:
+                continue
+            try:
+                view = view[os.write(self._request_w, view):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                self._died(f"it ended before {during} started")
+
+    def _fill(self, deadline: float, during: str) -> None:
+        """Read what the process has sent into the buffer (waiting until the deadline for something)."""
+        while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._died(f"it exceeded the time limit while {during}")
             ready, _, _ = select.select([self._response_r], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(self._response_r, 1 << 16)
-            if not chunk:
+            if ready:
+                break
+        chunk = os.read(self._response_r, 1 << 20)
+        if not chunk:
+            try:
                 code = self.process.wait(timeout=5) if self.process else None
-                self._died(f"it ended (exit code {code}) while {during}")
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
+            except subprocess.TimeoutExpired:  # it closed the channel but keeps running
+                self._died(f"it closed the grader's channel while {during}")
+            self._died(f"it ended (exit code {code}) while {during}")
+        self._buffer += chunk
+
+    def _read_exactly(self, size: int, deadline: float, during: str) -> bytes:
+        while len(self._buffer) < size:
+            self._fill(deadline, during)
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        self._scanned = 0
+        return data
+
+    def _receive(self, deadline: float, during: str) -> dict:
+        while (end := self._buffer.find(b"\n", self._scanned)) < 0:
+            self._scanned = len(self._buffer)
+            if self._scanned > MAX_MESSAGE_BYTES:
+                self._died("it wrote garbage to the grader's channel")
+            self._fill(deadline, during)
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        self._scanned = 0
         try:
             message = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # (JSONDecodeError, UnicodeDecodeError, a 5,000-digit number)
             self._died("it wrote garbage to the grader's channel")
         if not isinstance(message, dict) or "event" not in message:
             self._died("it wrote garbage to the grader's channel")
@@ -201,14 +283,7 @@ class StudentProcess:
 
     def _died(self, why: str):
         starting = self._current_cell is not None and self.cell_reports is None
-        where = f" (in code cell {self._current_cell + 1} of those run)" if starting else ""
+        where = f" (in code cell {self._current_cell + 1} of those run)" if starting else ""  # (an int: wait_ready)
         self.died = why + where
         self.close()
         raise ProcessDied(f"{self.label} was stopped: {why}{where}")
-
-    @property
-    def output_tail(self) -> str:
-        """The last lines the student's code printed (for the instructor's log)."""
-        if self.workdir is None or not (self.workdir / "output.log").exists():
-            return ""
-        return (self.workdir / "output.log").read_bytes()[-2000:].decode(errors="replace")

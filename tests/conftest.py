@@ -1,5 +1,8 @@
+import atexit
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,10 +21,25 @@ def shared_mnist() -> Path:
     return SHARED_MNIST
 
 
+def ta_clone(tmp_path_factory) -> Path:
+    """A readable folder outside the course, the repository, the home and the temporary folder (a TA's clone next to
+    the repository), removed when the tests end; the temporary folder where that one is not writable."""
+    folder = REPO.parent / f".dgm-ta-clone-{os.getpid()}"
+    try:
+        folder.mkdir()
+    except OSError:
+        return tmp_path_factory.mktemp("ta-clone")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
     """A fresh course graded once: the demo's class of odd submissions, every bug of the assignment's bug corpus and
-    every alternative correct solution (and, with `hostile`, the adversarial corpus), collected and autograded with
-    two workers. Returns (course, report); report.submitted_before holds the submissions as collected."""
+    every alternative correct solution, collected and autograded with two workers. With `hostile`, the adversarial
+    corpus is collected too but graded after everyone else, with a readable copy of the solutions elsewhere on the
+    machine (a TA's clone); report.honest_before then holds the honest students' results and gradebook rows as they
+    were before any attack ran. Returns (course, report); report.submitted_before holds the submissions as
+    collected, report.temporary_before the grader's temporary folders that existed before grading."""
     import importlib
 
     from autograder.adversarial import ATTACKS, hostile_notebook
@@ -30,6 +48,7 @@ def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
     from autograder.course import nbgrader
     from autograder.demo import make_course
     from autograder.examples import apply_patches, demo_submissions, notebook_bytes, reference_submission
+    from autograder.gradebook import gradebook_rows
 
     bugs = importlib.import_module(f"autograder.{assignment}.bugs")
     course = tmp_path_factory.mktemp(assignment) / "course"
@@ -42,17 +61,29 @@ def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
     for kind, variants in (("bug", bugs.BUGS), ("alt", bugs.ALTERNATIVES)):
         for name, variant in variants.items():
             class_[f"{kind}-{name}"] = notebook_bytes(apply_patches(reference, variant.patches))
+    honest = list(class_)
     if hostile:
+        clone = ta_clone(tmp_path_factory) / "solutions" / assignment
+        shutil.copytree(REPO / "solutions" / assignment, clone)
         release = json.loads((course / "homeworks" / assignment / f"{assignment}.ipynb").read_text())
         for name, attack in ATTACKS.items():
             base = release if attack.base == "release" else json.loads(notebook_bytes(reference))
-            class_[f"attack-{name}"] = json.dumps(hostile_notebook(attack, base, course, REPO)).encode()
+            class_[f"attack-{name}"] = hostile_notebook(attack, base, course, REPO)
     for student, content in class_.items():
         (inbox / f"{student}.ipynb").write_bytes(content)
     collect(course, assignment, inbox)
     submitted = {path: path.read_bytes() for path in (course / "submitted").rglob("*.ipynb")}
-    report = autograde(course, assignment, workers=2, progress=False)
-    report.submitted_before = submitted
+    temporary = set(Path(tempfile.gettempdir()).glob("dgm-grad*"))
+    report = autograde(course, assignment, students=honest, workers=2, progress=False)
+    if hostile:
+        results = course / ".grading" / assignment / "results"
+        report.honest_before = ({path: path.read_bytes() for path in results.glob("*.json")},
+                                sorted(map(str, gradebook_rows(course))))
+        attacks = autograde(course, assignment, students=[s for s in class_ if s not in honest], workers=2,
+                            progress=False)
+        report.graded += attacks.graded
+        report.problems |= attacks.problems
+    report.submitted_before, report.temporary_before = submitted, temporary
     return course, report
 
 

@@ -4,6 +4,7 @@ import json
 import zipfile
 
 from autograder.collect import collect
+from autograder.notebook import MAX_CELLS
 
 
 def notebooks(folder, names):
@@ -48,5 +49,18 @@ def test_zip_members_are_read_by_name_and_never_extracted(tmp_path):
         z.writestr("__MACOSX/._alice.ipynb", "junk")
     report = collect(tmp_path / "course", "hw1", archive)
     assert report.imported == ["alice"]
-    assert len(report.problems) == 2
+    assert len(report.problems) == 3 and any("alice: hw1.ipynb is valid JSON but not a" in p for p in report.problems)
     assert not (tmp_path / "evil.ipynb").exists() and not list(tmp_path.rglob("evil*"))
+
+
+def test_notebooks_past_the_caps_are_imported_and_reported(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "many.ipynb").write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "source": "x", "metadata": {}}] * (MAX_CELLS + 1)}))
+    (inbox / "deep.ipynb").write_text('{"nbformat": 4, "cells": [], "metadata": ' + '{"a": ' * 100_000 + "1"
+                                      + "}" * 100_001)
+    report = collect(tmp_path / "course", "hw1", inbox)
+    assert report.imported == ["deep", "many"]
+    assert any("nested too deeply" in p for p in report.problems)
+    assert any(f"more than the {MAX_CELLS}" in p for p in report.problems)

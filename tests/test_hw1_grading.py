@@ -1,11 +1,17 @@
 """Homework 1's autograded checks, proven three ways (tests/three_way.py), and the adversarial corpus: hostile code
 earns nothing it did not compute, touches no other submission and leaves no process behind."""
 
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
+from test_sandbox import daemons
 from three_way import *  # noqa: F403 - the shared three-way proof
 from three_way import failures, lost_tasks
 
-from autograder.adversarial import ATTACKS
+from autograder.adversarial import ATTACKS, DAEMON_MARKER
+from autograder.gradebook import gradebook_rows
 from autograder.hw1 import bugs  # noqa: F401 - the corpus three_way proves
 from autograder.sandbox import SANDBOX_UID_BASE, living_processes
 
@@ -16,16 +22,27 @@ PRACTICE_POINTS = {"made": 3.0, "wavenet": 1.5, "pixelcnn": 1.5, "sampling": 1.0
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_hostile_code_earns_nothing_it_did_not_compute(results, name):
-    document = results(f"attack-{name}")
+    document, attack = results(f"attack-{name}"), ATTACKS[name]
+    if attack.fatal:
+        assert attack.fatal in document["fatal"] and document["earned"] == 0
+        return
     assert document["points"] == 8, "the points of a task come from the grader, not from the notebook"
-    if ATTACKS[name].loses == "all":
+    if attack.loses == "all":
         assert document["earned"] == 0, failures(document)
     else:
-        assert lost_tasks(document) == set(ATTACKS[name].loses), failures(document)
+        assert lost_tasks(document) == set(attack.loses), failures(document)
 
 
-def test_hostile_code_touched_no_submission_and_left_no_process(graded):
-    _, report = graded
+def test_hostile_code_touched_nothing_of_anyone_else_and_left_nothing_behind(graded):
+    course, report = graded
     assert {path: path.read_bytes() for path in report.submitted_before} == report.submitted_before
+    results, rows = report.honest_before
+    assert {path: path.read_bytes() for path in results} == results, "an honest student's result changed"
+    honest = {row for row in map(str, gradebook_rows(course)) if "attack-" not in row}
+    assert honest == {row for row in rows if "attack-" not in row}, "an honest student's gradebook row changed"
     leftovers = living_processes(range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 2**22))
     assert leftovers == [], "processes of a sandbox user outlived their grading (the fork bomb's children?)"
+    assert daemons(DAEMON_MARKER) == [], "the daemon outlived its grading"
+    assert set(Path(tempfile.gettempdir()).glob("dgm-grad*")) <= report.temporary_before, "working folders were left"
+    planted = [folder for folder in map(Path, sys.path) if (folder / "zz_dgm_forged.pth").exists()]
+    assert planted == [], "a .pth file was planted in the grader's interpreter"

@@ -153,3 +153,37 @@ def test_help_documents_every_step():
     result = subprocess.run([sys.executable, "-m", "autograder.cli", "--help"], capture_output=True, text=True)
     for step in ("release", "collect", "autograde", "feedback", "export", "exam", "final", "demo"):
         assert step in result.stdout
+
+
+def test_the_gradebook_stage_has_a_time_limit(hw1_course, tmp_path, monkeypatch):
+    """nbgrader stuck on one notebook costs that student its automatic points (with a message), not the batch."""
+    import time
+
+    from autograder import gradebook
+
+    course = tmp_path / "course"
+    shutil.copytree(hw1_course[0], course, symlinks=True)
+    writer = gradebook.GradebookWriter(course, "hw1")
+    monkeypatch.setattr(gradebook, "RECORD_SECONDS", 0.5)
+    monkeypatch.setattr(writer.api, "autograde", lambda *args, **kwargs: time.sleep(30))
+    started = time.monotonic()
+    assert "longer than 0.5 s" in writer.record("reference")
+    assert time.monotonic() - started < 10
+    assert all(row["score"] == 0 for row in gradebook_rows(course) if row["student"] == "reference")
+
+
+def test_pytest_notebook_stops_at_its_wall_limit(hw1_course, tmp_path):
+    """`pytest autograder/hwN --notebook` has a wall limit of its own, and the results say why nothing was scored."""
+    course, _ = hw1_course
+    notebook = json.loads((course / "homeworks" / "hw1" / "hw1.ipynb").read_text())
+    notebook["cells"].insert(0, {"cell_type": "code", "source": "import time\ntime.sleep(40)", "metadata": {},
+                                 "outputs": [], "execution_count": None, "id": "slow"})
+    path, results = tmp_path / "hw1.ipynb", tmp_path / "results.json"
+    path.write_text(json.dumps(notebook))
+    completed = subprocess.run([sys.executable, "-m", "pytest", str(course / "autograder" / "hw1"), "--notebook",
+                                str(path), "--results", str(results), "--wall-seconds", "8", "-q",
+                                "-p", "no:cacheprovider", "-o", "addopts="], cwd=course, capture_output=True,
+                               timeout=60)
+    assert completed.returncode != 0
+    document = json.loads(results.read_text())
+    assert document["earned"] == 0 and "longer than 8 s" in document["fatal"]

@@ -67,7 +67,7 @@ def test_hangs_exits_and_memory_bombs_fail_alone_and_grading_goes_on(process, na
 def test_output_floods_are_capped(process):
     with pytest.raises(StudentError, match="File too large"):
         process.call("raw", kwargs={"name": "flood"})
-    assert (process.workdir / "output.log").stat().st_size <= 2**20
+    assert (process.job / "output.log").stat().st_size <= 2**20
     assert process.call("value", kwargs={"name": "defined_late"})["y"] == 7, "the same process carries on"
 
 
