@@ -73,7 +73,8 @@ def layer_costs(runs: int = 5) -> None:
         probes.write_text("def value(ns, name):\n    return {'y': answer(ns, name)}\n")
         for label, (sandboxed, patches) in variants.items():
             seconds = []
-            with mock.patch.multiple(sandbox, **patches):
+            with mock.patch.multiple(sandbox, sandbox_user=sandbox.sandbox_user, **patches), \
+                    mock.patch.dict(os.environ, {sandbox.UNSANDBOXED_ENV: "1"}):
                 for _ in range(runs):
                     started = time.perf_counter()
                     with StudentProcess(["x = 1"], probes, sandboxed=sandboxed) as process:

@@ -181,9 +181,9 @@ def test_pytest_notebook_stops_at_its_wall_limit(hw1_course, tmp_path):
     path, results = tmp_path / "hw1.ipynb", tmp_path / "results.json"
     path.write_text(json.dumps(notebook))
     completed = subprocess.run([sys.executable, "-m", "pytest", str(course / "autograder" / "hw1"), "--notebook",
-                                str(path), "--results", str(results), "--wall-seconds", "8", "-q",
-                                "-p", "no:cacheprovider", "-o", "addopts="], cwd=course, capture_output=True,
-                               timeout=60)
+                                str(path), "--results", str(results), "--wall-seconds", "8", "-q", "--rootdir",
+                                str(course), "-p", "no:cacheprovider", "-o", "addopts="], cwd=course,
+                               capture_output=True, timeout=60)
     assert completed.returncode != 0
     document = json.loads(results.read_text())
     assert document["earned"] == 0 and "longer than 8 s" in document["fatal"]
