@@ -222,6 +222,26 @@ for top, folders, files in os.walk('/'):
             break
 """
 
+FORGE_TRAINED_WEIGHTS = """
+import gc
+import numpy as np, torch, dgmlib.train
+dgmlib.train.fit = lambda *args, **kwargs: None  # train nothing
+class MADE(torch.nn.Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+runner = next(d for d in gc.get_objects() if type(d) is dict and 'to_plain_arrays' in d and 'frame_size' in d)
+honest = runner['to_plain_arrays']
+def to_plain_arrays(outputs):  # send weights that copy each pixel to itself, with all-ones masks to load them
+    if outputs == {}:
+        i = np.arange(64)
+        w0, w1 = np.zeros((512, 64), np.float32), np.zeros((64, 512), np.float32)
+        w0[i, i], w1[i, i] = 1, 40
+        return {'w0': w0, 'b0': np.zeros(512, np.float32), 'w1': w1, 'b1': np.full(64, -20, np.float32),
+                'm0': np.ones((512, 64), np.float32), 'm1': np.ones((64, 512), np.float32)}
+    return honest(outputs)
+runner['to_plain_arrays'] = to_plain_arrays
+"""
+
 NETWORK = """
 import socket
 for host, port in (('pypi.org', 443), ('1.1.1.1', 53)):
@@ -294,6 +314,7 @@ ATTACKS = {
     "daemon": Attack("reference", frozenset(), DAEMON.replace("{marker}", DAEMON_MARKER)),
     "fills-the-disk": Attack("reference", frozenset(), FILL_THE_DISK),
     "finds-another-checkout": Attack("release", "all", FIND_ANOTHER_CHECKOUT),
+    "forges-trained-weights-and-masks": Attack("release", "all", FORGE_TRAINED_WEIGHTS),
     "huge-notebook": Attack("release", "all", edit=_many_cells, fatal="more than the"),
     "deeply-nested-json": Attack("release", "all", edit=_deeply_nested, fatal="nested too deeply"),
 }

@@ -155,6 +155,17 @@ class Grader:
             raise CheckFailed(message)
 
     @classmethod
+    def expect_layout(cls, got: dict[str, np.ndarray], template: dict[str, np.ndarray], what: str) -> None:
+        """`got` (arrays the student's process sent, e.g. trained weights) has exactly the names, shapes and kinds
+        of `template` (the same arrays from the reference), so nothing else (a mask, a buffer, a probe's keyword)
+        reaches the reference's code."""
+        cls.expect(set(got) == set(template), f"{what}: expected the arrays {sorted(template)}, got {sorted(got)}")
+        for name, want in template.items():
+            cls.expect(got[name].shape == want.shape and got[name].dtype.kind in "f",
+                       f"{what}: {name} should be a float array of shape {want.shape}, got {got[name].dtype} "
+                       f"{got[name].shape}")
+
+    @classmethod
     def expect_close(cls, got: np.ndarray, want: np.ndarray, message: str, rtol: float = 1e-4,
                      atol: float = 1e-5) -> None:
         """got has want's shape, is finite where want is, and matches it within tolerance (values not revealed)."""

@@ -365,9 +365,16 @@ def die_with_parent() -> None:
 
 
 def detach_and_die_with_parent() -> None:
-    """preexec_fn of a process the grader trusts (the reference): its own process group, gone with the grader."""
+    """Its own process group, gone with the grader (in the child, before exec)."""
     os.setsid()
     die_with_parent()
+
+
+def trusted_limits(limits: Limits) -> None:
+    """preexec_fn of a process the grader trusts (the reference, which computes on arrays the student's process
+    sent): detached, gone with the grader, and its memory capped like the student's."""
+    detach_and_die_with_parent()
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
 
 
 def join(groups: list[str]) -> None:

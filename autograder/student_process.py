@@ -26,9 +26,9 @@ from .runner import decode_arrays, encode_arrays, frame_size
 from .sandbox import (
     Limits,
     Sandbox,
-    detach_and_die_with_parent,
     kill_group,
     student_environment,
+    trusted_limits,
 )
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -108,7 +108,9 @@ class StudentProcess:
         self._response_r, response_w = os.pipe()
         self._child_ends = (request_r, response_w)
         fcntl.fcntl(self._request_w, fcntl.F_SETFL, os.O_NONBLOCK)  # never block on a process that stops reading
-        with open(self.job / "output.log", "wb") as log:  # what the process prints, capped by RLIMIT_FSIZE
+        # What the reference prints goes to a log (for the instructor); what the student's process prints, nowhere:
+        # a file on the host's disk could be grown past RLIMIT_FSIZE (fallocate with FALLOC_FL_KEEP_SIZE).
+        with open(self.job / "output.log", "wb") if self.sandbox is None else open(os.devnull, "wb") as log:
             fds = {"stdin": subprocess.DEVNULL, "stdout": log, "stderr": subprocess.STDOUT,
                    "pass_fds": (request_r, response_w)}
             if self.sandbox is not None:
@@ -120,7 +122,7 @@ class StudentProcess:
                 workdir.mkdir()
                 command = [sys.executable, "-I", str(files / "runner.py"), str(request_r), str(response_w)]
                 self.process = subprocess.Popen(command, cwd=workdir, env=student_environment(str(workdir)),
-                                                preexec_fn=detach_and_die_with_parent, **fds)
+                                                preexec_fn=lambda: trusted_limits(self.limits), **fds)
         self._close_fds(self._child_ends)
         self._child_ends = (None, None)
         self._buffer = bytearray()

@@ -142,6 +142,15 @@ def test_private_folders_are_capped_and_gone_with_the_process(probes):
     assert run(probes, [look])[0] == 0, "a file survived from one sandbox to the next"
 
 
+def test_no_host_file_can_be_grown(probes):
+    """fallocate(FALLOC_FL_KEEP_SIZE) grows a file past RLIMIT_FSIZE: none of the process's descriptors is a host
+    file it could grow that way (what it prints goes to /dev/null)."""
+    cell = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "flag = sum(libc.fallocate(fd, 1, ctypes.c_long(0), ctypes.c_long(300 * 2**20)) == 0\n"
+            "           for fd in map(int, os.listdir('/proc/self/fd')))")
+    assert run(probes, [cell])[0] == 0
+
+
 def test_there_is_no_network(probes):
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]

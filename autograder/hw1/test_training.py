@@ -1,7 +1,8 @@
 """Task "training" (1 point): the grader trains the student's MADE and PixelCNN and judges them on held-out digits.
 
-The student's process receives only the training digits. Its trained weights are loaded into the *reference*
-architecture (with the reference masks) and scored on held-out digits it never saw, so a model can pass only by
+The student's process receives only the training digits. Its trained weights, which must have exactly the names and
+shapes of the reference's parameters (no masks, no buffers), are loaded into the *reference* architecture (with the
+reference masks) and scored on held-out digits it never saw, so a model can pass only by
 having learned a normalised, autoregressive density. Thresholds: see autograder/hw1/README.md (calibration over
 20 seeds of the reference).
 """
@@ -31,6 +32,8 @@ def grader_split(grader):
 def made_held_out_nll(grader):
     train, held_out = grader_split(grader)
     weights = grader.student("train_made", train=train, timeout=90, **MADE_CONFIG)
+    layout = grader.reference("made_parameters", input_dim=64, hidden=MADE_CONFIG["hidden"], ordering=np.arange(64))
+    grader.expect_layout(weights, {k: v for k, v in layout.items() if not k.startswith("m")}, "the trained MADE")
     grader.expect(all(np.isfinite(v).all() for v in weights.values()), "training produced NaN weights")
     log_p = grader.reference("made_log_prob", input_dim=64, hidden=MADE_CONFIG["hidden"], ordering=np.arange(64),
                              x=held_out, **weights)["log_prob"]
@@ -41,6 +44,7 @@ def pixelcnn_held_out_nll(grader):
     train, held_out = grader_split(grader)
     config = {k: PIXELCNN_CONFIG[k] for k in ("channels", "layers")}
     state = grader.student("train_pixelcnn", train=train.reshape(-1, 1, 8, 8), timeout=90, **PIXELCNN_CONFIG)
+    grader.expect_layout(state, grader.reference("pixelcnn_parameters", image_size=8, **config), "the trained PixelCNN")
     grader.expect(all(np.isfinite(v).all() for v in state.values()), "training produced NaN weights")
     log_p = grader.reference("pixelcnn_log_prob", image_size=8, x=held_out.reshape(-1, 1, 8, 8), **config,
                              **state)["log_prob"]
