@@ -197,16 +197,16 @@ class Sandbox:
 
     def popen(self, command: list[str], job: str, **popen_kwargs) -> subprocess.Popen:
         """Start `command`, whose paths are those the process sees (`inside`), in a new control group."""
+        if not self.isolated and os.geteuid() == 0 and os.environ.get(UNSANDBOXED_ENV) != "1":
+            raise SandboxUnavailable(
+                f"bubblewrap cannot start here (are user namespaces disabled?), and without it the student's code "
+                f"would run as root with resource limits only: grading is refused. Enable unprivileged user "
+                f"namespaces, or set {UNSANDBOXED_ENV}=1 to grade anyway (every results file will say so).")
         self.stop()
         self.group = submission_group(self.limits.memory_bytes, self.limits.processes)
         self.capped = self.group.describe() if self.group else "no cgroup caps (per-process limits only)"
         groups = self.group.procs_files() if self.group else []
         if not self.isolated:
-            if os.geteuid() == 0 and os.environ.get(UNSANDBOXED_ENV) != "1":
-                raise SandboxUnavailable(
-                    f"bubblewrap cannot start here (are user namespaces disabled?), and without it the student's code "
-                    f"would run as root with resource limits only: grading is refused. Enable unprivileged user "
-                    f"namespaces, or set {UNSANDBOXED_ENV}=1 to grade anyway (every results file will say so).")
             limits = self.limits
             return subprocess.Popen(command, cwd=job, preexec_fn=lambda: apply_limits(limits, groups),
                                     **popen_kwargs)
@@ -341,8 +341,8 @@ def living_processes(uids: range) -> list[int]:
 
 
 def kill_user(uid: int, wait_seconds: float = 5.0) -> None:
-    """SIGKILL every process of `uid` and wait until they are gone (the last sweep after the PID namespace, and the
-    only one where bwrap could not start)."""
+    """SIGKILL every process of `uid` and wait until they are gone (the last sweep after the PID namespace and the
+    control group)."""
     deadline = time.monotonic() + wait_seconds
     while living_processes(range(uid, uid + 1)) and time.monotonic() < deadline:
         pid = os.fork()
