@@ -1,15 +1,22 @@
-"""Calibrate a training check: run it with the reference solution as the student over many secret seeds.
+"""Calibrate a training check, or measure the power of a homework's checks, over many secret seeds.
 
-    python -m autograder.calibrate hw1 test_training made_held_out_nll --seeds 20
+    python -m autograder.calibrate hw1 test_training made_held_out_nll --check <check id> --seeds 20
+    python -m autograder.calibrate --power hw1 --seeds 20 [--mutants]
 
-prints the statistic for each seed and a summary; thresholds and margins go into autograder/hwN/README.md.
+The first prints the statistic for each seed (the reference solution as the student) and a summary; thresholds and
+margins go into autograder/hwN/README.md. The second grades every bug of autograder/hwN/bugs.py (with --mutants:
+every student function perturbed, autograder/mutants.py) on each seed and prints on how many seeds it lost its
+points (autograder/power.py); it exits 1 when a bug was missed on more than one seed in 20.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +24,7 @@ from .contract import Grader, ReferenceOutputs
 from .course import course_root, source_notebook
 from .notebook import plan, read_notebook
 from .plugin import probes_path, reference_process
+from .power import corpus_suspects, power
 from .student_process import StudentProcess
 
 
@@ -44,18 +52,42 @@ def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds
     return values
 
 
+POWER_BAR = 19 / 20  # statistical checks may miss a bug on one seed in 20, no more
+
+
+def report_power(assignment: str, seeds: range, mutants: bool) -> bool:
+    """Print the power of the checks against the corpus (or the mutants); True when every suspect meets POWER_BAR."""
+    if mutants:
+        from .mutants import mutant_suspects
+        suspects = mutant_suspects(assignment)
+    else:
+        suspects = corpus_suspects(assignment, importlib.import_module(f"autograder.{assignment}.bugs").BUGS)
+    with tempfile.TemporaryDirectory(prefix="dgm-power-") as cache:
+        caught = power(assignment, suspects, list(seeds), Path(cache))
+    weak = sorted(name for name, on in caught.items() if len(on) < POWER_BAR * len(seeds))
+    print(f"{len(caught) - len(weak)} of {len(caught)} caught on at least {POWER_BAR:.0%} of {len(seeds)} seeds"
+          + (f"; below: {', '.join(weak)}" if weak else ""))
+    return not weak
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignment")
-    parser.add_argument("module", help="test module inside autograder/<assignment>/")
-    parser.add_argument("statistic", help="function(grader) -> float in that module")
-    parser.add_argument("--check", required=True, help="the name of the check that uses it (seeds its stream)")
+    parser.add_argument("module", nargs="?", help="test module inside autograder/<assignment>/")
+    parser.add_argument("statistic", nargs="?", help="function(grader) -> float in that module")
+    parser.add_argument("--check", help="the name of the check that uses the statistic (seeds its stream)")
+    parser.add_argument("--power", action="store_true", help="grade the bug corpus on every seed")
+    parser.add_argument("--mutants", action="store_true", help="with --power: the mutants instead of the corpus")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--notebook", help="calibrate another notebook as the student (e.g. a buggy one)")
     args = parser.parse_args(argv)
-    calibrate(args.assignment, args.module, args.statistic, args.check,
-              range(args.first_seed, args.first_seed + args.seeds), args.notebook)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    if args.power:
+        sys.exit(0 if report_power(args.assignment, seeds, args.mutants) else 1)
+    if not (args.module and args.statistic and args.check):
+        parser.error("calibrating a statistic needs MODULE, STATISTIC and --check (or use --power)")
+    calibrate(args.assignment, args.module, args.statistic, args.check, seeds, args.notebook)
 
 
 if __name__ == "__main__":

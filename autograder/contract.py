@@ -114,11 +114,18 @@ class Grader:
     """What a check may use: a secret random stream, the student's and the reference's probe outputs, verdicts."""
 
     def __init__(self, student: StudentProcess | None, reference: ReferenceOutputs, secret_seed: int, check_id: str,
-                 timeout: float | None, fatal: str | None = None):
+                 timeout: float | None, fatal: str | None = None, memo: dict | None = None):
         self._student, self._reference, self._timeout, self._fatal = student, reference, timeout, fatal
         stream = int.from_bytes(hashlib.sha256(f"{secret_seed}:{check_id}".encode()).digest()[:8], "little")
         self.rng = np.random.default_rng(stream)
-        self._calls = 0
+        self._memo = {} if memo is None else memo
+
+    def once(self, key: str, compute):
+        """compute(), computed once per graded submission and seed (e.g. a model the student's process trained,
+        judged by several checks); `memo` is the grading session's store."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def _seed(self) -> int:
         return int(self.rng.integers(2**31))

@@ -89,6 +89,7 @@ class GradingSession:
             grading_dir(self.root, assignment) / f"reference-{self.secret_seed}")
         self.reference = ReferenceOutputs(lambda: reference_process(self.root, assignment), cache)
         self.records: list[dict] = []
+        self.memo: dict = {}  # Grader.once: results several checks of this submission share
         self.started = time.time()
         self.lock, self.done = threading.Lock(), False  # results written (see start_watchdog)
 
@@ -160,7 +161,7 @@ def grader(request) -> Grader:
     mark = request.node.get_closest_marker("grade")
     timeout = mark.kwargs.get("timeout") if mark else None
     return Grader(session.student, session.reference, session.secret_seed, request.node.nodeid.split("::")[-1],
-                  timeout, fatal=session.fatal)
+                  timeout, fatal=session.fatal, memo=session.memo)
 
 
 def describe(name: str) -> str:

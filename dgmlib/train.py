@@ -7,6 +7,7 @@ data after every epoch (and once before training), run on the CPU or CUDA, and r
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class History:
     interrupted: bool = False
     seconds: float = 0.0
     epochs_completed: int = 0
+    best_epoch: int | None = None  # with keep_best: the epoch whose weights the model ends with (0: before training)
 
     def log(self, where: dict[str, list[float]], terms: LossDict, prefix: str = "") -> None:
         for name, value in terms.items():
@@ -49,14 +51,21 @@ def fit(
     device: str | torch.device | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     use_labels: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
+    keep_best: bool = False,
 ) -> History:
     """Minimise model.loss(x)["total"] with Adam (or `optimizer`) and return the History.
 
     train_data / val_data: a DataLoader of (x,) or (x, y) batches, or a tensor of examples (N, ...).
     use_labels: call model.loss(x, y) for conditional models; otherwise labels in the batches are ignored.
     grad_clip: maximum global gradient norm (torch.nn.utils.clip_grad_norm_), None for no clipping.
+    progress: show a progress bar; None (default) shows it only where it renders (a terminal or a notebook), not as
+        carriage-return floods in log files.
+    keep_best: end with the weights of the epoch with the lowest validation "total" (early stopping without
+        stopping; needs val_data); History.best_epoch says which.
     """
+    if keep_best and val_data is None:
+        raise ValueError("keep_best needs val_data: the best epoch is the one with the lowest validation loss")
     setup = _Setup(model, train_data, val_data, batch_size, seed, device, use_labels)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
 
@@ -65,7 +74,7 @@ def fit(
         history.log(history.train, terms)
         return {"loss": float(terms["total"])}
 
-    return setup.run(epochs, step, progress)
+    return setup.run(epochs, step, progress, keep_best)
 
 
 def fit_adversarial(
@@ -83,7 +92,7 @@ def fit_adversarial(
     seed: int = 0,
     device: str | torch.device | None = None,
     use_labels: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> History:
     """Alternate critic and generator updates: one critic step per batch and one generator step after every
     `critic_steps` critic steps (5 for WGAN, Arjovsky et al. 2017, Algorithm 1). Each player has its own Adam.
@@ -155,28 +164,48 @@ class _Setup:
         self.model.train(was_training)
         return {name: total / count for name, total in sums.items()}
 
-    def run(self, epochs: int, step: Callable, progress: bool) -> History:
+    def run(self, epochs: int, step: Callable, progress: bool | None, keep_best: bool = False) -> History:
         history = History()
         timer = Timer().start()
+        show = progress_renders() if progress is None else progress
+        best: dict | None = None
         self.model.train()
         try:
             if self.val_loader is not None:
                 history.log(history.val, self.evaluate())
+                best = self.remember(keep_best, history, 0, best)
             for epoch in range(epochs):
-                bar = tqdm(self.train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False)
+                bar = tqdm(self.train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not show, leave=False)
                 for raw in bar:
                     bar.set_postfix(step(self.batch(raw), history), refresh=False)
                 if self.val_loader is not None:
                     history.log(history.val, self.evaluate())
+                    best = self.remember(keep_best, history, epoch + 1, best)
                 history.epochs_completed = epoch + 1
         except KeyboardInterrupt:
             history.interrupted = True
             print(f"Training interrupted after {history.epochs_completed} complete epoch(s); returning the history.")
         finally:
+            if best is not None:
+                self.model.load_state_dict(best)
             self.model.eval()
             history.seconds = timer.stop()
         history.train, history.val = dict(history.train), dict(history.val)
         return history
+
+
+    def remember(self, keep_best: bool, history: History, epoch: int, best: dict | None) -> dict | None:
+        """A copy of the weights when the validation loss just logged is the lowest so far (with keep_best)."""
+        losses = history.val["total"]
+        if not keep_best or losses[-1] > min(losses):
+            return best
+        history.best_epoch = epoch
+        return {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+
+
+def progress_renders() -> bool:
+    """True in a terminal or a Jupyter kernel, where a progress bar redraws in place; False in logs and pipes."""
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
 
 
 def _as_loader(data: DataLoader | torch.Tensor | Iterable, batch_size: int, shuffle: bool, seed: int):

@@ -1,6 +1,9 @@
 """The homework notebooks themselves: the release is exactly what nbgrader generates, the solution runs top to
-bottom in time, and the check cells' points equal the hidden suites' points."""
+bottom in time, the check cells' points equal the hidden suites' points, and every visible check explains itself and
+runs without the long cells the grader skips."""
 
+import ast
+import builtins
 import shutil
 import time
 from pathlib import Path
@@ -67,3 +70,39 @@ def test_the_solution_runs_top_to_bottom_within_ten_minutes(tmp_path, assignment
     assert errors == []
     printed = "".join(o.get("text", "") for c in source.cells if c.cell_type == "code" for o in c.outputs)
     assert printed.count("visible checks passed") == len(task_cells(source))
+
+
+def bound_names(source: str) -> set[str]:
+    """Names a cell binds: assignments, loop and with targets, functions, classes, imports."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_visible_assert_says_what_is_wrong(assignment):
+    source = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    silent = [f"{name}: {ast.unparse(node)[:60]}" for name, cell in task_cells(source).items()
+              for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Assert) and node.msg is None]
+    assert silent == [], "asserts without a message for the student"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_visible_checks_use_nothing_from_skip_grading_cells(assignment):
+    """A student who did not run the long (skip-grading) cells, and `nbgrader validate`, can still run every check."""
+    source = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    code = [c for c in source.cells if c.cell_type == "code"]
+    everywhere = set().union(*(bound_names(c.source) for c in code if SKIP_TAG not in c.metadata.get("tags", [])))
+    only_skipped = set().union(*(bound_names(c.source) for c in code if SKIP_TAG in c.metadata.get("tags", [])))
+    only_skipped -= everywhere | set(dir(builtins))
+    needs = {name: sorted({n.id for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Name)} & only_skipped)
+             for name, cell in task_cells(source).items()}
+    assert {name: used for name, used in needs.items() if used} == {}

@@ -138,3 +138,40 @@ def test_fit_runs_on_cuda():
     model = Histogram(10)
     fit(model, train, val, epochs=1, device="cuda", progress=False)
     assert model.device.type == "cuda"
+
+
+def test_keep_best_ends_with_the_weights_of_the_lowest_validation_loss():
+    truth = discretized_gaussian_mixture(num_values=10)
+    train, val = truth.sample(40, seed=0), truth.sample(2000, seed=1)  # few examples, a large step: it overfits
+    model = Histogram(10)
+    history = fit(model, train, val, epochs=30, lr=0.5, batch_size=8, seed=0, progress=False, keep_best=True)
+    losses = history.val["total"]
+    assert history.best_epoch == losses.index(min(losses)) and losses[-1] > min(losses), "the run should overfit"
+    with torch.no_grad():
+        assert float(model.loss(val)["total"]) == pytest.approx(min(losses), rel=1e-5)
+
+
+def test_keep_best_needs_validation_data():
+    _, train, _ = data()
+    with pytest.raises(ValueError, match="needs val_data"):
+        fit(Histogram(10), train, epochs=1, keep_best=True, progress=False)
+
+
+def test_progress_bars_appear_only_where_they_render(capfd):
+    _, train, val = data()
+    fit(Histogram(10), train, val, epochs=2, lr=0.1, batch_size=100, seed=0)  # stderr is a pipe here
+    assert "\r" not in capfd.readouterr().err
+
+
+def test_the_full_size_script_evaluates_on_the_models_device():
+    from autograder.hw1.full_size import held_out_nll
+
+    class OnAnotherDevice(nn.Module):
+        device = torch.device("meta")  # stands for CUDA: a tensor left on the CPU would be caught
+
+        def log_prob(self, x):
+            assert x.device == self.device, "held-out images were not moved to the model's device"
+            return torch.zeros(len(x), device=self.device)
+
+    with pytest.raises(NotImplementedError):  # .cpu() of a meta tensor, reached only after log_prob took the batch
+        held_out_nll(OnAnotherDevice(), torch.zeros(1200, 4))

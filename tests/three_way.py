@@ -11,6 +11,12 @@ stopping the run.
 import pytest
 
 from autograder.grading import ResultStore
+from autograder.mutants import mutant_suspects, student_functions
+from autograder.power import corpus_suspects, power
+
+# Secret seeds of the power tests, besides the course's own (the three-way proof above): each bug must be caught on
+# each. `python -m autograder.calibrate --power hwN --seeds 20` reports more (the README gives the numbers).
+POWER_SEEDS = [101, 202]
 
 __all__ = [
     "pytest_generate_tests", "graded", "results", "lost_tasks", "failures", "test_reference_earns_every_practice_point",
@@ -18,6 +24,7 @@ __all__ = [
     "test_alternative_correct_solutions_earn_full_marks", "test_bug_corpus_is_large_and_covers_every_task",
     "test_corrupt_and_foreign_files_get_a_clear_message", "test_a_failing_import_is_reported_and_the_rest_is_graded",
     "test_partial_submission_loses_exactly_its_bugs", "test_an_infinite_loop_fails_only_its_checks",
+    "test_every_bug_is_caught_on_other_secret_seeds", "test_every_student_function_is_judged_by_a_hidden_check",
 ]
 
 
@@ -108,3 +115,23 @@ def test_an_infinite_loop_fails_only_its_checks(results, request):
     document = results("infinite-loop")
     assert set(failures(document)) == request.module.INFINITE_LOOP_CHECKS
     assert all(message.startswith("timed out") for message in failures(document).values())
+
+
+@pytest.mark.slow
+def test_every_bug_is_caught_on_other_secret_seeds(request, tmp_path):
+    """A check's power must not depend on the secret seed: each bug loses its tasks on every seed tried."""
+    module = request.module
+    caught = power(module.ASSIGNMENT, corpus_suspects(module.ASSIGNMENT, module.bugs.BUGS), POWER_SEEDS, tmp_path)
+    missed = {name: sorted(set(POWER_SEEDS) - set(seeds)) for name, seeds in caught.items() if seeds != POWER_SEEDS}
+    assert missed == {}, f"bugs missed on these secret seeds: {missed}"
+
+
+@pytest.mark.slow
+def test_every_student_function_is_judged_by_a_hidden_check(request, tmp_path):
+    """Every function or method whose body is a solution region loses points when its results are perturbed."""
+    assignment = request.module.ASSIGNMENT
+    functions = student_functions(assignment)
+    assert len(functions) >= 8, "the solution notebook's functions were not found"
+    caught = power(assignment, mutant_suspects(assignment), POWER_SEEDS[:1], tmp_path)
+    unjudged = sorted(name.removeprefix("mutant-") for name, seeds in caught.items() if not seeds)
+    assert unjudged == [], f"no hidden check judges these student functions: {unjudged}"

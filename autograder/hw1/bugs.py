@@ -60,6 +60,27 @@ BUGS = {
         (Patch("sampling_answer", "probs = torch.sigmoid(logits_fn(x)[:, c, i, j])",
                "probs = torch.sigmoid(logits_fn(torch.zeros_like(x))[:, c, i, j])"),),
         frozenset({"sampling"})),
+    "made_hidden_masks_strict": Variant(
+        "hidden-layer masks use > instead of >= (a unit of degree k no longer sees inputs of degree k)",
+        (Patch("made_masks_answer", "(degrees[k + 1][:, None] >= degrees[k][None, :])",
+               "(degrees[k + 1][:, None] > degrees[k][None, :])"),),
+        frozenset({"made"})),
+    "made_sample_visits_ordering": Variant(
+        "MADE samples dimensions in the order of `ordering` instead of its inverse (argsort)",
+        (Patch("made_answer", "for d in torch.argsort(self.ordering):", "for d in self.ordering:"),),
+        frozenset({"made"})),
+    "causal_padding_ignores_dilation": Variant(
+        "causal convolution pads k - 1 instead of (k - 1) d (output shorter, misaligned for d > 1)",
+        (Patch("causal_conv_answer", "F.pad(x, ((self.kernel_size[0] - 1) * self.dilation[0] + shift, 0))",
+               "F.pad(x, (self.kernel_size[0] - 1 + shift, 0))"),),
+        frozenset({"wavenet"})),
+    "sampling_reuses_one_forward_pass_per_row": Variant(
+        "ancestral sampling computes the logits once per row, so positions in a row do not see each other",
+        (Patch("sampling_answer", "        for j in range(width):\n            for c in range(channels):\n"
+                                  "                probs = torch.sigmoid(logits_fn(x)[:, c, i, j])",
+               "        logits = logits_fn(x)\n        for j in range(width):\n            for c in range(channels):\n"
+               "                probs = torch.sigmoid(logits[:, c, i, j])"),),
+        frozenset({"sampling"})),
 }
 
 ALTERNATIVES = {

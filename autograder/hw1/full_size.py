@@ -35,6 +35,13 @@ def solution_namespace() -> dict:
     return shell.user_ns
 
 
+@torch.no_grad()
+def held_out_nll(model, images: torch.Tensor, batch_size: int = 500) -> float:
+    """Mean -log p(x) in nats per image, each batch moved to the model's device (fit puts it on CUDA if present)."""
+    nll = [-model.log_prob(batch.to(model.device)).cpu() for batch in images.split(batch_size)]
+    return torch.cat(nll).mean().item()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mnist", type=Path, default=Path("../shared/data/mnist"))
@@ -57,8 +64,7 @@ def main(argv=None) -> None:
         started = time.perf_counter()
         fit(model, x_train, epochs=epochs, lr=1e-3, batch_size=128, seed=0)
         seconds = time.perf_counter() - started
-        with torch.no_grad():
-            nll = torch.cat([-model.log_prob(batch) for batch in x_test.split(500)]).mean().item()
+        nll = held_out_nll(model, x_test)
         print(f"{name:9s} {epochs:3d} epochs on 8,000 images, {seconds:6.0f} s: {nll / 784:.4f} nats/dim "
               f"({bits_per_dim(nll, 784):.4f} bits/dim) on 2,000 held-out; deepul (60,000 images): "
               f"{PUBLISHED[name]:.4f} nats/dim", flush=True)

@@ -65,6 +65,36 @@ BUGS = {
         (Patch("collapse_answer", "return torch.clamp(kl_per_dimension(mu, logvar), min=free_bits).sum()",
                "return torch.clamp(kl_per_dimension(mu, logvar).sum(), min=free_bits)"),),
         frozenset({"collapse"})),
+    "reparam_noise_shared_across_dimensions": Variant(
+        "one noise value per example, shared by every latent dimension",
+        (Patch("reparam_answer", "torch.randn_like(mu)", "torch.randn_like(mu[..., :1])"),),
+        frozenset({"reparam", "training"})),
+    "iwae_without_log_k": Variant(
+        "IWAE bound log sum_i w_i without the - log k (not an average)",
+        (Patch("iwae_answer", "return torch.logsumexp(log_weights, dim=0) - math.log(log_weights.shape[0])",
+               "return torch.logsumexp(log_weights, dim=0)"),),
+        frozenset({"iwae", "training"})),
+    "vae_loss_decodes_the_mean": Variant(
+        "VAE.loss decodes the posterior mean instead of a sample z ~ q(z | x)",
+        (Patch("vae_answer", "return vae_loss(x, self.decoder(reparameterize(mu, logvar)), mu, logvar)",
+               "return vae_loss(x, self.decoder(mu), mu, logvar)"),),
+        frozenset({"training"})),
+    "vae_elbo_without_kl": Variant(
+        "VAE.elbo returns the reconstruction term only (log p(x | z), no prior or posterior)",
+        (Patch("vae_answer", "return self.log_weights(x, 1)[0]",
+               "x = x.flatten(1).float()\n        mu, logvar = self.encode(x)\n"
+               "        return -bernoulli_nll(x, self.decoder(reparameterize(mu, logvar)))"),),
+        frozenset({"training"})),
+    "vae_sample_returns_probabilities": Variant(
+        "VAE.sample returns sigmoid(decoder(z)) instead of drawing x ~ Bernoulli",
+        (Patch("vae_answer", "return torch.bernoulli(torch.sigmoid(self.decoder(z)))",
+               "return torch.sigmoid(self.decoder(z))"),),
+        frozenset({"training"})),
+    "vae_sample_one_z_for_all": Variant(
+        "VAE.sample draws one z and decodes it n times",
+        (Patch("vae_answer", "z = torch.randn(n, self.latent_dim, device=self.device)",
+               "z = torch.randn(1, self.latent_dim, device=self.device).expand(n, -1)"),),
+        frozenset({"training"})),
 }
 
 ALTERNATIVES = {

@@ -84,15 +84,19 @@ def iwae_bound(ns, log_weights):
     return {"bound": _plain(answer(ns, "iwae_bound")(_tensor(log_weights, torch.float64)))}
 
 
-def collapse_diagnostics(ns, mu, logvar, free_bits):
-    """KL per dimension, active units, and free bits' value and gradients."""
+def collapse_diagnostics(ns, mu, logvar):
+    """KL per dimension and active units (free bits is not called: its bugs are judged by its own check)."""
+    return {"kl_per_dimension": _plain(answer(ns, "kl_per_dimension")(_tensor(mu), _tensor(logvar))),
+            "active_units": np.array(int(answer(ns, "active_units")(_tensor(mu))))}
+
+
+def free_bits(ns, mu, logvar, free_bits):
+    """The free-bits KL and its gradients with respect to mu and logvar (NaN where none arrives)."""
     mu_t, logvar_t = _tensor(mu).requires_grad_(True), _tensor(logvar).requires_grad_(True)
     value = answer(ns, "free_bits_kl")(mu_t, logvar_t, float(free_bits))
     value.backward()
     missing = torch.full_like(mu_t, float("nan"))
-    return {"kl_per_dimension": _plain(answer(ns, "kl_per_dimension")(_tensor(mu), _tensor(logvar))),
-            "active_units": np.array(int(answer(ns, "active_units")(_tensor(mu)))),
-            "free_bits": _plain(value), "grad_mu": missing if mu_t.grad is None else mu_t.grad,
+    return {"free_bits": _plain(value), "grad_mu": missing if mu_t.grad is None else mu_t.grad,
             "grad_logvar": missing if logvar_t.grad is None else logvar_t.grad}
 
 
@@ -127,14 +131,46 @@ def binary_digits(ns):
 def train_vae(ns, train, latent_dim, hidden, epochs, lr, batch_size):
     from dgmlib.train import fit
 
-    model = answer(ns, "VAE")(train.shape[1], latent_dim=int(latent_dim), hidden=int(hidden))
+    model = _vae(ns, train.shape[1], latent_dim, hidden).train()
     fit(model, _tensor(train), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size), progress=False)
     return {name: value for name, value in model.state_dict().items()}
 
 
+def _vae(ns, input_dim, latent_dim, hidden, state=None):
+    """The notebook's VAE, with the given weights when `state` is given."""
+    model = answer(ns, "VAE")(int(input_dim), latent_dim=int(latent_dim), hidden=int(hidden))
+    if state is not None:
+        model.load_state_dict({name: _tensor(value) for name, value in state.items()})
+    return model.eval()
+
+
+def vae_parameters(ns, input_dim, latent_dim, hidden):
+    """Freshly initialised weights of the notebook's VAE (asked of the reference process only)."""
+    return dict(_vae(ns, input_dim, latent_dim, hidden).state_dict())
+
+
 def vae_bounds(ns, x, k, latent_dim, hidden, **state):
     """Per-example ELBO and IWAE-k bounds (nats) of the notebook's VAE with the given weights."""
-    model = answer(ns, "VAE")(x.shape[1], latent_dim=int(latent_dim), hidden=int(hidden))
-    model.load_state_dict({name: _tensor(value) for name, value in state.items()})
+    model = _vae(ns, x.shape[1], latent_dim, hidden, state)
     with torch.no_grad():
-        return {"elbo": model.eval().elbo(_tensor(x)), "iwae": model.iwae(_tensor(x), int(k))}
+        return {"elbo": model.elbo(_tensor(x)), "iwae": model.iwae(_tensor(x), int(k))}
+
+
+def vae_loss_terms(ns, x, repeats, latent_dim, hidden, **state):
+    """VAE.loss on the batch x, `repeats` times (fresh noise each time): "total", "recon", "kl" of shape (repeats,)."""
+    model = _vae(ns, x.shape[1], latent_dim, hidden, state)
+    with torch.no_grad():
+        calls = [model.loss(_tensor(x)) for _ in range(int(repeats))]
+    return {name: torch.stack([torch.as_tensor(c[name]).reshape(()) for c in calls]) for name in ("total", "recon",
+                                                                                                   "kl")}
+
+
+def vae_elbo(ns, x, latent_dim, hidden, **state):
+    """VAE.elbo of each row of x: (B,)."""
+    with torch.no_grad():
+        return {"elbo": _plain(_vae(ns, x.shape[1], latent_dim, hidden, state).elbo(_tensor(x)))}
+
+
+def vae_samples(ns, n, input_dim, latent_dim, hidden, **state):
+    """VAE.sample(n): (n, D)."""
+    return {"samples": _plain(_vae(ns, input_dim, latent_dim, hidden, state).sample(int(n)))}

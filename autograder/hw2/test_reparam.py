@@ -1,5 +1,6 @@
 """Task "reparam" (1 point): gradients reach mu and logvar with the values the reparameterisation implies, and the
-samples are N(mu, exp(logvar)) by a Kolmogorov-Smirnov test at the grader's false-alarm rate (per column, Bonferroni).
+samples are N(mu, exp(logvar)) by a Kolmogorov-Smirnov test at the grader's false-alarm rate (per column, Bonferroni),
+and independent across latent dimensions and batch rows (pairwise correlations, Fisher's z, Bonferroni).
 """
 
 import numpy as np
@@ -32,3 +33,14 @@ def test_samples_follow_the_posterior(grader):
     p_values = [stats.kstest(column, "norm").pvalue for column in standardised.T]
     grader.expect(min(p_values) > FALSE_ALARM_RATE / len(p_values), "the samples are not distributed as "
                   "N(mu, exp(logvar)), independently for each sample")
+    grader.expect(independence_pvalue(standardised) > FALSE_ALARM_RATE, "the noise is shared: samples of different "
+                  "latent dimensions or different rows of the batch are correlated (draw one noise value per entry)")
+
+
+def independence_pvalue(columns: np.ndarray) -> float:
+    """Smallest p-value (Bonferroni over pairs) of zero correlation between any two columns of an (n, m) array:
+    Fisher's z = atanh(r) sqrt(n - 3) is N(0, 1) under independence. Marginal tests cannot see shared noise."""
+    n, m = columns.shape
+    r = np.corrcoef(columns, rowvar=False)[np.triu_indices(m, 1)]
+    z = np.abs(np.arctanh(np.clip(r, -0.999999, 0.999999))) * np.sqrt(n - 3)
+    return float(min(1.0, 2 * stats.norm.sf(z.max()) * len(r)))

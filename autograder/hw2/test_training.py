@@ -1,4 +1,5 @@
-"""Task "training" (1.5 points): the grader trains the student's VAE and judges it on held-out digits.
+"""Task "training" (0.75 of its 1.5 points; test_vae_model.py has the rest): the grader trains the student's VAE
+and judges it on held-out digits.
 
 The student's process receives only the training digits. Its trained weights are loaded into the *reference* VAE,
 which computes the held-out ELBO; the student's own `iwae` is then run on the same weights and must agree with the
@@ -17,14 +18,10 @@ IWAE_AGREEMENT = 0.2  # two IWAE-50 estimates with different noise: |difference|
 MIN_IWAE_GAIN = 0.2  # IWAE-50 minus ELBO: 0.565 ± 0.077, min 0.454
 
 
-_TRAINED: dict = {}  # one pytest session grades one submission: both checks judge the same trained model
-
-
 def trained_model(grader):
-    """(held-out digits, the student's trained weights), the split drawn from the secret seed; trained once."""
-    if not _TRAINED:
-        _TRAINED["model"] = train_once(grader)
-    return _TRAINED["model"]
+    """(held-out digits, the student's trained weights), the split drawn from the secret seed; trained once per
+    submission: both checks judge the same trained model."""
+    return grader.once("trained vae", lambda: train_once(grader))
 
 
 def train_once(grader):
@@ -43,7 +40,7 @@ def bounds(grader, who, held_out, state):
     return float(np.mean(out["elbo"])), float(np.mean(out["iwae"]))
 
 
-@check("training", points=0.75, timeout=90)
+@check("training", points=0.5, timeout=90)
 def test_trained_vae_reaches_the_held_out_elbo(grader):
     held_out, state = trained_model(grader)
     elbo, _ = bounds(grader, "reference", held_out, state)
@@ -51,7 +48,7 @@ def test_trained_vae_reaches_the_held_out_elbo(grader):
                   f"your VAE is {-elbo:.1f} nats per image; it should be below {MAX_NEGATIVE_ELBO:.1f}")
 
 
-@check("training", points=0.75, timeout=90)
+@check("training", points=0.25, timeout=90)
 def test_your_iwae_bound_is_right_and_tighter_than_the_elbo(grader):
     held_out, state = trained_model(grader)
     elbo, reference_iwae = bounds(grader, "reference", held_out, state)

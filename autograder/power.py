@@ -1,0 +1,145 @@
+"""How strong a homework's hidden checks are: run them against known-wrong submissions under many secret seeds.
+
+    python -m autograder.calibrate --power hw1 --seeds 20             # the realistic bug corpus (bugs.py)
+    python -m autograder.calibrate --power hw1 --seeds 3 --mutants    # every student function, perturbed
+
+A bug is *caught* on a seed when it loses points on every task its corpus entry names; a check whose verdict on a
+bug depends on the seed shows up as a bug caught on fewer seeds than it was run on. Each submission runs in its own
+(unsandboxed: the corpus is ours) process, once, and the checks are called for each seed in turn, exactly as the
+pytest plugin calls them (same `Grader`, same check ids, same seed streams), with the reference's outputs cached
+per seed across submissions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .contract import CheckFailed, Grader, ReferenceOutputs
+from .course import course_root, source_notebook
+from .examples import Variant, apply_patches, reference_submission
+from .notebook import from_dict, plan, read_notebook
+from .plugin import probes_path, reference_process
+from .student_process import StudentProcess
+
+
+@dataclass(frozen=True)
+class HiddenCheck:
+    """One `@check` function of autograder/<assignment>/test_*.py, with the id that seeds its stream."""
+
+    task: str
+    points: float
+    check_id: str
+    function: Callable
+    timeout: float | None
+
+
+def hidden_checks(assignment: str) -> list[HiddenCheck]:
+    """Every hidden check of an assignment, in module and definition order."""
+    package = importlib.import_module(f"autograder.{assignment}")
+    checks = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not info.name.startswith("test_"):
+            continue
+        module = importlib.import_module(f"autograder.{assignment}.{info.name}")
+        for name, function in vars(module).items():
+            mark = next((m for m in getattr(function, "pytestmark", ()) if m.name == "grade"), None)
+            if name.startswith("test_") and mark is not None:
+                checks.append(HiddenCheck(mark.kwargs["task"], mark.kwargs["points"], name, function,
+                                          mark.kwargs.get("timeout")))
+    return checks
+
+
+@dataclass
+class Verdicts:
+    """What one submission lost on each seed: seed -> {check id: message} of the checks that failed."""
+
+    failed: dict[int, dict[str, str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def lost_tasks(self, seed: int, checks: list[HiddenCheck]) -> set[str]:
+        return {c.task for c in checks if c.check_id in self.failed[seed]}
+
+
+def submission_cells(assignment: str, notebook: nbformat.NotebookNode) -> list[str]:
+    """The code the grader runs for a submission (its graded cells, given cells restored), as the plugin plans it."""
+    root = course_root()
+    source = read_notebook(source_notebook(root, assignment))
+    return [cell.source for cell in plan(from_dict(nbformat.from_dict(notebook)), source).cells]
+
+
+def run_checks(assignment: str, notebook: nbformat.NotebookNode, checks: list[HiddenCheck], seeds: Iterable[int],
+               reference: ReferenceOutputs, stop_at_first_failure: bool = False) -> Verdicts:
+    """Grade `notebook` with `checks` once per seed in one process; only tasks not yet lost on a seed are checked
+    further when `stop_at_first_failure` (the first failed check decides that the submission is judged)."""
+    started = time.perf_counter()
+    verdicts = Verdicts()
+    with StudentProcess(submission_cells(assignment, notebook), probes_path(course_root(), assignment),
+                        sandboxed=False, label="the corpus") as student:
+        for seed in seeds:
+            failed = verdicts.failed.setdefault(seed, {})
+            memo: dict = {}
+            for hidden in checks:
+                if stop_at_first_failure and failed:
+                    break
+                grader = Grader(student, reference, seed, hidden.check_id, hidden.timeout, memo=memo)
+                try:
+                    hidden.function(grader)
+                except CheckFailed as error:
+                    failed[hidden.check_id] = str(error)
+    verdicts.seconds = time.perf_counter() - started
+    return verdicts
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A known-wrong submission and what it must lose: the tasks named (a corpus bug) or any point (a mutant)."""
+
+    notebook: nbformat.NotebookNode
+    loses: frozenset[str] | None  # None: losing any check is enough
+
+
+def judged_checks(checks: list[HiddenCheck], suspect: Suspect) -> list[HiddenCheck]:
+    """The checks that decide whether a suspect is caught; a mutant's first failed check settles it, so the slow
+    training checks go last."""
+    if suspect.loses is not None:
+        return [c for c in checks if c.task in suspect.loses]
+    return sorted(checks, key=lambda c: c.timeout is not None)
+
+
+def caught_on(verdicts: Verdicts, checks: list[HiddenCheck], loses: frozenset[str] | None) -> list[int]:
+    """The seeds on which the suspect lost every task in `loses` (any check, for a mutant)."""
+    if loses is None:
+        return [seed for seed, failed in verdicts.failed.items() if failed]
+    return [seed for seed in verdicts.failed if loses <= verdicts.lost_tasks(seed, checks)]
+
+
+def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache_dir: Path,
+          progress: Callable[[str], None] = lambda line: print(line, flush=True)) -> dict[str, list[int]]:
+    """suspect name -> the seeds it was caught on; one line of `progress` per suspect."""
+    checks = hidden_checks(assignment)
+    reference = ReferenceOutputs(lambda: reference_process(course_root(), assignment), cache_dir)
+    caught = {}
+    try:
+        for name, suspect in suspects.items():
+            judged = judged_checks(checks, suspect)
+            verdicts = run_checks(assignment, suspect.notebook, judged, seeds, reference,
+                                  stop_at_first_failure=suspect.loses is None)
+            caught[name] = caught_on(verdicts, judged, suspect.loses)
+            missed = sorted(set(seeds) - set(caught[name]))
+            progress(f"{name:48s} caught on {len(caught[name]):3d} of {len(seeds)} seeds ({verdicts.seconds:5.1f} s)"
+                     + (f"  missed on seeds {missed}" if missed else ""))
+    finally:
+        reference.close()
+    return caught
+
+
+def corpus_suspects(assignment: str, variants: dict[str, Variant]) -> dict[str, Suspect]:
+    reference = reference_submission(course_root(), assignment)
+    return {name: Suspect(apply_patches(reference, v.patches), frozenset(v.loses)) for name, v in variants.items()}
