@@ -1,10 +1,20 @@
 """nbgrader configuration: the repository root is the course directory (`nbgrader ... hwN` works from here)."""
 
+try:
+    from autograder import layout  # the one owner of the course's paths
+    from autograder.grading.requirements import require_grader
+except ImportError:  # nbgrader would otherwise fall back to its own folders, silently
+    raise SystemExit("dgm-course: this course's package is not installed in the Python that runs nbgrader; from the "
+                     "course directory: pip install -e '.[grader]'") from None
+require_grader("nbgrader in this course")
+
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "dgm-course"
-c.CourseDirectory.source_directory = "solutions"  # the instructor's master notebooks
-c.CourseDirectory.release_directory = "homeworks"  # the student release, committed
+c.CourseDirectory.source_directory = layout.SOURCE_DIRECTORY  # the instructor's master notebooks
+c.CourseDirectory.release_directory = layout.RELEASE_DIRECTORY  # the student release, committed
+c.CourseDirectory.submitted_directory = layout.SUBMITTED_DIRECTORY
+c.CourseDirectory.feedback_directory = layout.FEEDBACK_DIRECTORY
 
 # nbgrader's default is 30 s per cell; homework cells train small models for up to about a minute on a CPU.
 c.Execute.timeout = 180
@@ -14,9 +24,9 @@ c.Execute.startup_timeout = 120
 c.ClearSolutions.code_stub = {"python": "raise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Scores come from the hidden suites in autograder/, computed outside the student's kernel (autograder/plugin.py):
-# TrustedAutograde takes the place of nbgrader's Execute preprocessor, so `nbgrader autograde hwN` and
-# `dgm-grade autograde hwN` give the same points.
+# Scores come from the hidden suites in autograder/, computed outside the student's kernel
+# (autograder/grading/plugin.py): TrustedAutograde takes the place of nbgrader's Execute preprocessor, so
+# `nbgrader autograde hwN` and `dgm-grade autograde hwN` give the same points.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
@@ -26,7 +36,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveAutoGrades,
 )
 
-from autograder.nbgrader_plugin import TrustedAutograde  # noqa: E402
+from autograder.pipeline.nbgrader_plugin import TrustedAutograde  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
     TrustedAutograde,

@@ -1,1 +1,13 @@
-"""The grading side of the course: hidden test suites per homework and the pipeline around nbgrader."""
+"""The grader: hidden checks per homework and everything that runs them. Imports run one way, top to bottom:
+
+    tools/      development: power of the checks over many seeds (calibrate, power, mutants), the benchmark
+    pipeline/   the instructor's steps: collect, autograde, the gradebook, nbgrader's preprocessor, feedback, reports,
+                the demo class (dgm-grade)
+    grading/    grading one notebook: the check contract, the pytest plugin, the student's process and its runner,
+                the results type
+    sandbox/    isolation of the student's process: bubblewrap view, limits, users, control groups
+    layout.py   where every file of the course lives (used by all of the above)
+    hwN/        one homework's hidden checks, probes and bug corpus (use grading/ only)
+
+THREATS.md says what the sandbox defends against.
+"""

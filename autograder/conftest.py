@@ -1,6 +1,6 @@
-"""Makes `pytest autograder/hwN --notebook ...` grade a notebook (see autograder/plugin.py)."""
+"""Makes `pytest autograder/hwN --notebook ...` grade a notebook (see autograder/grading/plugin.py)."""
 
-from autograder.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name)
+from autograder.grading.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name)
     grader,
     pytest_addoption,
     pytest_configure,

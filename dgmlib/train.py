@@ -205,7 +205,11 @@ class _Setup:
 
 def progress_renders() -> bool:
     """True in a terminal or a Jupyter kernel, where a progress bar redraws in place; False in logs and pipes."""
-    return sys.stderr.isatty() or "ipykernel" in sys.modules
+    if sys.stderr.isatty():
+        return True
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"  # a notebook's kernel (not a plain IPython shell in a log)
 
 
 def _as_loader(data: DataLoader | torch.Tensor | Iterable, batch_size: int, shuffle: bool, seed: int):

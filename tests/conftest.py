@@ -42,13 +42,13 @@ def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
     collected, report.temporary_before the grader's temporary folders that existed before grading."""
     import importlib
 
-    from autograder.adversarial import ATTACKS, hostile_notebook
-    from autograder.autograde import autograde
-    from autograder.collect import collect
-    from autograder.course import nbgrader
-    from autograder.demo import make_course
-    from autograder.examples import apply_patches, demo_submissions, notebook_bytes, reference_submission
-    from autograder.gradebook import gradebook_rows
+    from autograder.hw1.adversarial import ATTACKS, hostile_notebook
+    from autograder.layout import nbgrader
+    from autograder.pipeline.autograde import autograde
+    from autograder.pipeline.collect import collect
+    from autograder.pipeline.demo import make_course
+    from autograder.pipeline.examples import apply_patches, demo_submissions, notebook_bytes, reference_submission
+    from autograder.pipeline.gradebook import gradebook_rows
 
     bugs = importlib.import_module(f"autograder.{assignment}.bugs")
     course = tmp_path_factory.mktemp(assignment) / "course"

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from autograder.cli import build_parser, main
-from autograder.grading import ResultStore
+from autograder.grading.results import ResultStore
+from autograder.pipeline.cli import build_parser, main
 
 
 def test_help_lists_every_step():
@@ -33,7 +33,7 @@ def test_the_main_job_grades_the_example_class_and_prints_the_gradebook(tmp_path
                      "final scores", "reference", "untouched"):
         assert fragment in out
     course = tmp_path / "demo" / "course"
-    assert ResultStore(course, "hw1").load("reference")["earned"] == 8
+    assert ResultStore(course, "hw1").load("reference").earned == 8
     assert (course / "feedback" / "partial" / "hw1" / "hw1.html").exists()
 
 
@@ -42,7 +42,7 @@ def test_killing_autograde_midway_loses_nothing_and_the_next_run_resumes(hw1_cou
     course, _ = hw1_course
     store = ResultStore(course, "hw1")
     before = {s: store.path(s).stat().st_mtime for s in ("reference", "partial", "untouched", "infinite-loop")}
-    command = [sys.executable, "-m", "autograder.cli", "--course", str(course), "autograde", "hw1", "--force",
+    command = [sys.executable, "-m", "autograder.pipeline.cli", "--course", str(course), "autograde", "hw1", "--force",
                "--workers", "2"] + [f"--student={s}" for s in before]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True, env=os.environ | {"PATH": f"{sys.prefix}/bin:/usr/bin:/bin"})
@@ -56,4 +56,4 @@ def test_killing_autograde_midway_loses_nothing_and_the_next_run_resumes(hw1_cou
     assert sqlite3.connect(course / "gradebook.db").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert all(store.load(s) is not None for s in before), "no result file is left half-written"
     assert main(["--course", str(course), "autograde", "hw1"]) == 0
-    assert store.load("reference")["earned"] == 8
+    assert store.load("reference").earned == 8

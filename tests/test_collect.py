@@ -3,8 +3,8 @@
 import json
 import zipfile
 
-from autograder.collect import collect
-from autograder.notebook import MAX_CELLS
+from autograder.grading.notebook import MAX_CELLS
+from autograder.pipeline.collect import collect
 
 
 def notebooks(folder, names):

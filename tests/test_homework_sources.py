@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import assignments, nbgrader
-from autograder.notebook import SKIP_TAG, task_cells
+from autograder.grading.notebook import SKIP_TAG, task_cells
+from autograder.layout import assignments, nbgrader
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,12 +46,12 @@ def test_source_notebooks_are_committed_without_outputs(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_check_cell_points_are_the_suites_points(request, assignment):
-    from autograder.grading import ResultStore
+    from autograder.grading.results import ResultStore
 
     course, _ = request.getfixturevalue(f"{assignment}_course")
     source = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     cell_points = {name: float(c.metadata["nbgrader"]["points"]) for name, c in task_cells(source).items()}
-    suite_points = {name: t["points"] for name, t in ResultStore(course, assignment).load("reference")["tasks"].items()}
+    suite_points = {name: t.points for name, t in ResultStore(course, assignment).load("reference").tasks.items()}
     assert cell_points == suite_points
     theory = sum(c.metadata["nbgrader"]["points"] for c in source.cells
                  if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))

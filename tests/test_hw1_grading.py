@@ -10,10 +10,10 @@ from test_sandbox import daemons
 from three_way import *  # noqa: F403 - the shared three-way proof
 from three_way import failures, lost_tasks
 
-from autograder.adversarial import ATTACKS, DAEMON_MARKER
-from autograder.gradebook import gradebook_rows
 from autograder.hw1 import bugs  # noqa: F401 - the corpus three_way proves
-from autograder.sandbox import SANDBOX_UID_BASE, living_processes
+from autograder.hw1.adversarial import ATTACKS, DAEMON_MARKER
+from autograder.pipeline.gradebook import gradebook_rows
+from autograder.sandbox.isolation import SANDBOX_UID_BASE, living_processes
 
 ASSIGNMENT = "hw1"
 INFINITE_LOOP_CHECKS = {"test_receptive_field_counts_past_and_present_inputs"}
@@ -24,11 +24,11 @@ PRACTICE_POINTS = {"made": 3.0, "wavenet": 1.5, "pixelcnn": 1.5, "sampling": 1.0
 def test_hostile_code_earns_nothing_it_did_not_compute(results, name):
     document, attack = results(f"attack-{name}"), ATTACKS[name]
     if attack.fatal:
-        assert attack.fatal in document["fatal"] and document["earned"] == 0
+        assert attack.fatal in document.fatal and document.earned == 0
         return
-    assert document["points"] == 8, "the points of a task come from the grader, not from the notebook"
+    assert document.points == 8, "the points of a task come from the grader, not from the notebook"
     if attack.loses == "all":
-        assert document["earned"] == 0, failures(document)
+        assert document.earned == 0, failures(document)
     else:
         assert lost_tasks(document) == set(attack.loses), failures(document)
 

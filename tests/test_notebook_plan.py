@@ -5,7 +5,7 @@ import json
 import nbformat
 import pytest
 
-from autograder.notebook import SKIP_TAG, SubmissionError, plan, read_notebook, task_cells
+from autograder.grading.notebook import SKIP_TAG, SubmissionError, plan, read_notebook, task_cells
 
 
 def cell(kind, source, grade_id=None, tags=(), **flags):

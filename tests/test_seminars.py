@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.notebook import nbgrader_meta
+from autograder.grading.notebook import nbgrader_meta
 
 REPO = Path(__file__).resolve().parents[1]
 SEMINARS = sorted((REPO / "seminars").glob("*.ipynb"))

@@ -5,8 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from autograder.sandbox import Limits
-from autograder.student_process import ProcessDied, StudentError, StudentProcess
+from autograder.grading.student_process import ProcessDied, StudentError, StudentProcess
+from autograder.sandbox.isolation import Limits
 
 PROBES = '''
 import numpy as np

@@ -158,6 +158,8 @@ def test_keep_best_needs_validation_data():
 
 
 def test_progress_bars_appear_only_where_they_render(capfd):
+    import IPython  # noqa: F401  (loaded in this process, as nbclient or nbgrader do: still not a notebook)
+
     _, train, val = data()
     fit(Histogram(10), train, val, epochs=2, lr=0.1, batch_size=100, seed=0)  # stderr is a pipe here
     assert "\r" not in capfd.readouterr().err

@@ -10,12 +10,12 @@ stopping the run.
 
 import pytest
 
-from autograder.grading import ResultStore
-from autograder.mutants import mutant_suspects, student_functions
-from autograder.power import corpus_suspects, power
+from autograder.grading.results import GRADER_ERROR, ResultStore
+from autograder.tools.mutants import mutant_suspects, student_functions
+from autograder.tools.power import corpus_suspects, power
 
 # Secret seeds of the power tests, besides the course's own (the three-way proof above): each bug must be caught on
-# each. `python -m autograder.calibrate --power hwN --seeds 20` reports more (the README gives the numbers).
+# each. `python -m autograder.tools.calibrate --power hwN --seeds 20` reports more (the README gives the numbers).
 POWER_SEEDS = [101, 202]
 
 __all__ = [
@@ -51,38 +51,37 @@ def results(graded, request):
 
 
 def lost_tasks(document):
-    return {name for name, task in document["tasks"].items() if task["earned"] < task["points"]}
+    return document.lost_tasks()
 
 
 def failures(document):
-    checks = [c for t in document["tasks"].values() for c in t["checks"]]
-    return {c["check"]: c["message"] for c in checks if c["status"] != "passed"}
+    return document.failures()
 
 
 def test_reference_earns_every_practice_point(results, request):
     points = request.module.PRACTICE_POINTS
     document = results("reference")
-    assert {name: t["points"] for name, t in document["tasks"].items()} == points
-    assert document["earned"] == sum(points.values()) == 8, failures(document)
-    assert document["problems"] == []
+    assert {name: t.points for name, t in document.tasks.items()} == points
+    assert document.earned == sum(points.values()) == 8, failures(document)
+    assert document.problems == []
 
 
 def test_the_untouched_release_earns_nothing(results):
     document = results("untouched")
-    assert document["earned"] == 0
-    assert all(t["earned"] == 0 for t in document["tasks"].values())
+    assert document.earned == 0
+    assert all(t.earned == 0 for t in document.tasks.values())
     assert all("NotImplementedError" in m or "not defined" in m for m in failures(document).values())
 
 
 def test_each_bug_loses_points_on_exactly_the_tasks_it_breaks(results, request, bug):
     document = results(f"bug-{bug}")
     assert lost_tasks(document) == set(request.module.bugs.BUGS[bug].loses), failures(document)
-    assert all(c["status"] != "grader-error" for t in document["tasks"].values() for c in t["checks"])
+    assert all(c.status != GRADER_ERROR for t in document.tasks.values() for c in t.checks)
 
 
 def test_alternative_correct_solutions_earn_full_marks(results, alternative):
     document = results(f"alt-{alternative}")
-    assert document["earned"] == 8, failures(document)
+    assert document.earned == 8, failures(document)
 
 
 def test_bug_corpus_is_large_and_covers_every_task(request):
@@ -93,22 +92,22 @@ def test_bug_corpus_is_large_and_covers_every_task(request):
 
 def test_corrupt_and_foreign_files_get_a_clear_message(results, graded):
     _, report = graded
-    assert "not valid JSON" in results("corrupt-json")["fatal"]
-    assert "not a Jupyter notebook" in results("not-a-notebook")["fatal"]
-    assert results("corrupt-json")["earned"] == 0 and "not valid JSON" in report.problems["corrupt-json"]
+    assert "not valid JSON" in results("corrupt-json").fatal
+    assert "not a Jupyter notebook" in results("not-a-notebook").fatal
+    assert results("corrupt-json").earned == 0 and "not valid JSON" in report.problems["corrupt-json"]
 
 
 def test_a_failing_import_is_reported_and_the_rest_is_graded(results):
     document = results("raises-at-import")
-    assert document["earned"] == 8
-    assert any("ModuleNotFoundError" in p for p in document["problems"])
+    assert document.earned == 8
+    assert any("ModuleNotFoundError" in p for p in document.problems)
 
 
 def test_partial_submission_loses_exactly_its_bugs(results, request):
     corpus = request.module.bugs
     expected = set().union(*(corpus.BUGS[name].loses for name in corpus.PARTIAL))
     document = results("partial")
-    assert lost_tasks(document) == expected and 0 < document["earned"] < 8
+    assert lost_tasks(document) == expected and 0 < document.earned < 8
 
 
 def test_an_infinite_loop_fails_only_its_checks(results, request):

@@ -4,7 +4,7 @@ tests/test_hw1_grading.py grades each one and checks that it loses points on exa
 (and that the alternatives get full marks). The same patches build the main job's example class.
 """
 
-from autograder.examples import Patch, Variant
+from autograder.pipeline.examples import Patch, Variant
 
 BUGS = {
     "made_output_mask_off_by_one": Variant(

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from IPython.core.interactiveshell import InteractiveShell
 
-from autograder.course import course_root, source_notebook
-from autograder.notebook import plan, read_notebook
+from autograder.grading.notebook import plan, read_notebook
+from autograder.layout import course_root, source_notebook
 from dgmlib.data import idx_images_and_labels
 from dgmlib.metrics import bits_per_dim
 from dgmlib.train import fit

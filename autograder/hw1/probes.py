@@ -1,7 +1,7 @@
 """Glue the grader runs inside a notebook's process (the student's or the solution's) to call its functions.
 
-Executed by autograder/runner.py with `answer(namespace, name)` predefined. Probes only compute: inputs arrive as
-NumPy arrays and plain numbers, outputs leave as dicts of arrays; all judging happens in the test modules. Nothing
+Executed by autograder/grading/runner.py with `answer(namespace, name)` predefined. Probes only compute: inputs arrive
+as NumPy arrays and plain numbers, outputs leave as dicts of arrays; all judging happens in the test modules. Nothing
 here is secret: a student who reads this file learns only how their functions are called.
 """
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.contract import check
-from autograder.stats import FALSE_ALARM_RATE, binary_codes, goodness_of_fit_pvalue
+from autograder.grading.contract import check
+from autograder.grading.stats import FALSE_ALARM_RATE, binary_codes, goodness_of_fit_pvalue
 
 
 def random_architecture(rng, max_dim=9):

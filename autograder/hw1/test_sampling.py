@@ -7,8 +7,8 @@ chi-square test at false-alarm rate 1e-3 compares the student's samples with it.
 
 import numpy as np
 
-from autograder.contract import check
-from autograder.stats import FALSE_ALARM_RATE, binary_codes, goodness_of_fit_pvalue
+from autograder.grading.contract import check
+from autograder.grading.stats import FALSE_ALARM_RATE, binary_codes, goodness_of_fit_pvalue
 
 
 def exact_probabilities(table: np.ndarray, size: int) -> np.ndarray:

@@ -9,7 +9,7 @@ having learned a normalised, autoregressive density. Thresholds: see autograder/
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 MADE_CONFIG = dict(hidden=[512], epochs=40, lr=1e-3, batch_size=64)
 PIXELCNN_CONFIG = dict(channels=32, layers=4, epochs=20, lr=2e-3, batch_size=64)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 
 def random_convs(rng):

@@ -5,7 +5,7 @@ a building block also costs the tasks built on it, as the notebook tells student
 marks.
 """
 
-from autograder.examples import Patch, Variant
+from autograder.pipeline.examples import Patch, Variant
 
 BUGS = {
     "e_step_unnormalised": Variant(

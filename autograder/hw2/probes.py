@@ -1,7 +1,7 @@
 """Glue the grader runs inside a notebook's process (the student's or the solution's) to call homework 2's functions.
 
-Executed by autograder/runner.py with `answer(namespace, name)` predefined. Probes only compute: inputs arrive as
-NumPy arrays and plain numbers, outputs leave as dicts of arrays; all judging happens in the test modules.
+Executed by autograder/grading/runner.py with `answer(namespace, name)` predefined. Probes only compute: inputs arrive
+as NumPy arrays and plain numbers, outputs leave as dicts of arrays; all judging happens in the test modules.
 """
 
 import numpy as np

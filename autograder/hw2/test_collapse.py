@@ -8,7 +8,7 @@ least 0.49 nats in every dimension, 2 of 2 units active.
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 FREE_BITS = 0.5
 TOY_STEPS = 600

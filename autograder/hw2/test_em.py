@@ -6,7 +6,7 @@ log-likelihood that merely reports increasing numbers does not pass.
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 
 def mixture_problem(rng, n=80, dim=2, k=3):

@@ -3,7 +3,7 @@ exact against the reference on secret inputs, and finite and accurate for extrem
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 
 def gaussians(rng, shape, scale=1.0, low=None, high=None):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 LOG_WEIGHT_STD = 2.0  # log-normal weights: E[log w] = 0, log E[w] = std^2 / 2 = 2 nats
 KS = (1, 2, 5, 20, 100)

@@ -6,8 +6,8 @@ and independent across latent dimensions and batch rows (pairwise correlations, 
 import numpy as np
 from scipy import stats
 
-from autograder.contract import check
-from autograder.stats import FALSE_ALARM_RATE
+from autograder.grading.contract import check
+from autograder.grading.stats import FALSE_ALARM_RATE
 
 
 @check("reparam", points=0.5)

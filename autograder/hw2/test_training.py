@@ -8,7 +8,7 @@ reference's IWAE bound and be tighter than the ELBO. Thresholds: README.md (cali
 
 import numpy as np
 
-from autograder.contract import check
+from autograder.grading.contract import check
 
 CONFIG = dict(latent_dim=8, hidden=256, epochs=30, lr=1e-3, batch_size=64)
 K = 50

@@ -9,8 +9,8 @@ pixel's frequency and the number of ones per image (which shared noise across sa
 
 import numpy as np
 
-from autograder.contract import check
-from autograder.stats import FALSE_ALARM_RATE, means_agree_pvalue, same_binary_distribution_pvalue
+from autograder.grading.contract import check
+from autograder.grading.stats import FALSE_ALARM_RATE, means_agree_pvalue, same_binary_distribution_pvalue
 
 ARCHITECTURE = dict(latent_dim=4, hidden=32)
 INPUT_DIM = 64

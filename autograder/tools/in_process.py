@@ -3,14 +3,14 @@ process, the way plain nbgrader runs its tests inside the student's kernel. It i
 notebook completely; it exists so that `benchmark.py` can measure what the trusted path (a separate sandboxed
 process, arrays through pipes, bubblewrap, cgroups and a separate user) costs on exactly the same checks.
 
-    PYTEST_ADDOPTS="-p autograder.in_process" pytest autograder/hw1 --notebook ...
+    PYTEST_ADDOPTS="-p autograder.tools.in_process" pytest autograder/hw1 --notebook ...
 """
 
 from __future__ import annotations
 
-from . import plugin
-from .runner import answer, seed_all, short_error, to_plain_arrays
-from .student_process import StudentError
+import autograder.grading.plugin as plugin
+from autograder.grading.runner import answer, seed_all, short_error, to_plain_arrays
+from autograder.grading.student_process import StudentError
 
 
 class InProcessNotebook:

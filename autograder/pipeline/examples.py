@@ -14,7 +14,8 @@ from pathlib import Path
 
 import nbformat
 
-from .notebook import nbgrader_meta
+from autograder.grading.notebook import nbgrader_meta
+from autograder.layout import release_notebook, source_notebook
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -41,8 +42,8 @@ def strip_solution_markers(source: str) -> str:
 
 def reference_submission(root: Path, assignment: str) -> nbformat.NotebookNode:
     """The release notebook with every answer cell filled from the solution notebook."""
-    release = nbformat.read(Path(root) / "homeworks" / assignment / f"{assignment}.ipynb", as_version=4)
-    source = nbformat.read(Path(root) / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(release_notebook(root, assignment), as_version=4)
+    source = nbformat.read(source_notebook(root, assignment), as_version=4)
     answers = {nbgrader_meta(c)["grade_id"]: c for c in source.cells if nbgrader_meta(c).get("solution")}
     for cell in release.cells:
         gid = nbgrader_meta(cell).get("grade_id")
@@ -80,7 +81,7 @@ def demo_submissions(root: Path, assignment: str, variants: dict[str, Variant], 
     """The main job's class: the reference, the untouched release, a partly correct notebook, corrupt JSON, an
     infinite loop and a notebook whose first cell fails to import, keyed by student id."""
     reference = reference_submission(root, assignment)
-    release = (Path(root) / "homeworks" / assignment / f"{assignment}.ipynb").read_bytes()
+    release = release_notebook(root, assignment).read_bytes()
     partial_patches = [p for name in partial for p in variants[name].patches]
     first_answer = next(nbgrader_meta(c)["grade_id"] for c in reference.cells if nbgrader_meta(c).get("solution")
                         and c.cell_type == "code")

@@ -10,14 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .autograde import submissions
-from .collect import STUDENT_ID
-from .gradebook import gradebook_rows
-from .grading import ResultStore
-from .notebook import TASK_PREFIX
+from autograder.grading.notebook import TASK_PREFIX
+from autograder.grading.results import ResultStore, SubmissionResult
+from autograder.layout import exam_csv, feedback_page
+from autograder.pipeline.autograde import submissions
+from autograder.pipeline.collect import STUDENT_ID
+from autograder.pipeline.gradebook import gradebook_rows
 
 EXAM_MAX = 26.0
-HOMEWORK_POINTS = 13.0
 
 
 def final_score(total_points: float) -> float:
@@ -26,7 +26,7 @@ def final_score(total_points: float) -> float:
 
 
 # --- feedback -------------------------------------------------------------------------------------------------
-def feedback_html(student: str, assignment: str, document: dict, manual: list[dict]) -> str:
+def feedback_html(student: str, assignment: str, document: SubmissionResult, manual: list[dict]) -> str:
     """One student's feedback: points and messages per task, theory scores, notebook problems. The messages are
     the ones check authors wrote; no hidden input, reference value or test code appears."""
     e = html.escape
@@ -34,20 +34,20 @@ def feedback_html(student: str, assignment: str, document: dict, manual: list[di
              "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto}td,th{padding:.2em .6em;"
              "text-align:left}.failed{color:#a00}.passed{color:#070}</style></head><body>",
              f"<h1>{e(assignment)} — feedback for {e(student)}</h1>"]
-    if document.get("fatal"):
-        parts.append(f"<p class='failed'><b>Your notebook could not be graded:</b> {e(document['fatal'])}</p>")
-    auto = sum(t["earned"] for t in document.get("tasks", {}).values())
+    if document.fatal:
+        parts.append(f"<p class='failed'><b>Your notebook could not be graded:</b> {e(document.fatal)}</p>")
+    auto = sum(t.earned for t in document.tasks.values())
     theory = sum(m["score"] for m in manual)
     pending = [m["cell"] for m in manual if m["pending"]]
     parts.append(f"<p>Practice (autograded): <b>{auto:g}</b> points. Theory: <b>{theory:g}</b> points"
                  + (f" (not graded yet: {e(', '.join(pending))})" if pending else "") + ".</p>")
-    for name, task in document.get("tasks", {}).items():
-        parts.append(f"<h2>{e(name)}: {task['earned']:g} / {task['points']:g}</h2><table>")
-        for record in task["checks"]:
-            status = "passed" if record["status"] == "passed" else "failed"
-            parts.append(f"<tr class='{status}'><td>{'✓' if status == 'passed' else '✗'}</td>"
-                         f"<td>{e(record['description'])}</td><td>{record['earned']:g} / {record['points']:g}</td>"
-                         f"<td>{e(record['message'])}</td></tr>")
+    for name, task in document.tasks.items():
+        parts.append(f"<h2>{e(name)}: {task.earned:g} / {task.points:g}</h2><table>")
+        for record in task.checks:
+            status = "passed" if record.passed else "failed"
+            parts.append(f"<tr class='{status}'><td>{'✓' if record.passed else '✗'}</td>"
+                         f"<td>{e(record.description)}</td><td>{record.earned:g} / {record.points:g}</td>"
+                         f"<td>{e(record.message)}</td></tr>")
         parts.append("</table>")
     if manual:
         parts.append("<h2>Theory</h2><table>")
@@ -55,9 +55,9 @@ def feedback_html(student: str, assignment: str, document: dict, manual: list[di
             score = "pending" if m["pending"] else f"{m['score']:g} / {m['max_score']:g}"
             parts.append(f"<tr><td>{e(m['cell'])}</td><td>{score}</td></tr>")
         parts.append("</table>")
-    if document.get("problems"):
+    if document.problems:
         parts.append("<h2>What the grader noticed in your notebook</h2><ul>")
-        parts.extend(f"<li>{e(p)}</li>" for p in document["problems"])
+        parts.extend(f"<li>{e(p)}</li>" for p in document.problems)
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -75,7 +75,7 @@ def write_feedback(root: Path, assignment: str) -> list[Path]:
         document = store.load(student)
         if document is None:
             continue
-        path = Path(root) / "feedback" / student / assignment / f"{assignment}.html"
+        path = feedback_page(root, student, assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(feedback_html(student, assignment, document, manual_by_student[student]), encoding="utf-8")
         written.append(path)
@@ -159,12 +159,8 @@ def read_exam_csv(text: str, known_students: set[str] | None = None) -> ExamImpo
     return result
 
 
-def exam_path(root: Path) -> Path:
-    return Path(root) / ".grading" / "exam.csv"
-
-
 def save_exam(root: Path, scores: dict[str, float]) -> None:
-    path = exam_path(root)
+    path = exam_csv(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(to_csv(["student", "exam"], [{"student": s, "exam": v} for s, v in sorted(scores.items())]))
@@ -172,7 +168,7 @@ def save_exam(root: Path, scores: dict[str, float]) -> None:
 
 
 def load_exam(root: Path) -> dict[str, float]:
-    path = exam_path(root)
+    path = exam_csv(root)
     if not path.exists():
         return {}
     return {row["student"]: float(row["exam"]) for row in csv.DictReader(path.open())}

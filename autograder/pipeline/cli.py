@@ -18,7 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .course import assignments, course_root, nbgrader
+from autograder.grading.requirements import require_grader
+from autograder.layout import assignments, course_root, nbgrader
 
 
 def _root(args) -> Path:
@@ -42,7 +43,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_collect(args) -> int:
-    from .collect import collect, collect_from_exchange
+    from autograder.pipeline.collect import collect, collect_from_exchange
 
     root = _root(args)
     if args.exchange:
@@ -59,7 +60,7 @@ def cmd_collect(args) -> int:
 
 
 def cmd_autograde(args) -> int:
-    from .autograde import autograde
+    from autograder.pipeline.autograde import autograde
 
     root = _root(args)
     report = autograde(root, args.assignment, students=args.student or None, workers=args.workers, force=args.force,
@@ -72,7 +73,7 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .reports import write_feedback
+    from autograder.pipeline.reports import write_feedback
 
     written = write_feedback(_root(args), args.assignment)
     print(f"wrote {len(written)} feedback file(s) under feedback/*/{args.assignment}/")
@@ -80,7 +81,7 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .reports import format_table, points_table, to_csv
+    from autograder.pipeline.reports import format_table, points_table, to_csv
 
     columns, rows = points_table(_root(args))
     Path(args.output).write_text(to_csv(columns, rows))
@@ -90,8 +91,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_exam(args) -> int:
-    from .gradebook import gradebook_rows
-    from .reports import load_exam, read_exam_csv, save_exam
+    from autograder.pipeline.gradebook import gradebook_rows
+    from autograder.pipeline.reports import load_exam, read_exam_csv, save_exam
 
     root = _root(args)
     known = {r["student"] for r in gradebook_rows(root)} if not args.allow_new else None
@@ -104,7 +105,7 @@ def cmd_exam(args) -> int:
 
 
 def cmd_final(args) -> int:
-    from .reports import final_table, format_table, to_csv
+    from autograder.pipeline.reports import final_table, format_table, to_csv
 
     columns, rows = final_table(_root(args))
     Path(args.output).write_text(to_csv(columns, rows))
@@ -116,7 +117,7 @@ def cmd_final(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
+    from autograder.pipeline.demo import run_demo
 
     return run_demo(Path(args.output), workers=args.workers)
 
@@ -176,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    require_grader(f"dgm-grade {args.step}")
     return args.func(args)
 
 

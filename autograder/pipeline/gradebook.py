@@ -18,9 +18,9 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import grading_dir
-from .grading import ResultStore
-from .notebook import SubmissionError, read_notebook
+from autograder.grading.notebook import SubmissionError, read_notebook
+from autograder.grading.results import ResultStore
+from autograder.layout import grading_dir, submitted_notebook
 
 RECORD_SECONDS = 120  # nbgrader's own autograde of one stored result (normally about a second)
 
@@ -99,7 +99,7 @@ class GradebookWriter:
         notebook (it then gets zero points for every autograded task and nothing to grade by hand)."""
         results = self.store.load(student)
         problem = None
-        notebook = self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
+        notebook = submitted_notebook(self.root, student, self.assignment)
         try:
             read_notebook(notebook)  # what nbgrader could not read, or would take minutes on, never reaches it
             with time_limit(RECORD_SECONDS):
@@ -110,7 +110,7 @@ class GradebookWriter:
         except StageTimeout:
             success, failure = False, f"nbgrader took longer than {RECORD_SECONDS} s to record the notebook"
         if not success:
-            problem = (results.get("fatal") if results else None) or failure
+            problem = (results.fatal if results else None) or failure
             self._record_zero(student)
         (self.markers / student).write_text(self._fingerprint(student))
         return problem

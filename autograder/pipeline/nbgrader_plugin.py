@@ -17,41 +17,43 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
-from .course import secret_seed
-from .grading import DEFAULT_WALL_SECONDS, ResultStore, file_sha256, grade_notebook, suite_version
-from .notebook import task_cells
+from autograder.grading.grade import grade_notebook, suite_version
+from autograder.grading.notebook import task_cells
+from autograder.grading.results import DEFAULT_WALL_SECONDS, ResultStore, SubmissionResult, TaskResult, file_sha256
+from autograder.layout import secret_seed
 
 
-def check_cell_outputs(task: dict | None, max_points: float, fatal: str | None) -> list:
+def check_cell_outputs(task: TaskResult | None, max_points: float, fatal: str | None) -> list:
     """Outputs of a check cell: what the student reads, then the points as nbgrader partial credit."""
     if task is None:
         lines = [f"0 / {max_points:g} points: {fatal or 'no check of this task could run'}"]
         earned = 0.0
     else:
-        earned = min(task["earned"], max_points)
+        earned = min(task.earned, max_points)
         lines = [f"{earned:g} / {max_points:g} points"]
-        for record in task["checks"]:
-            mark = "passed" if record["status"] == "passed" else "FAILED"
-            detail = f": {record['message']}" if record["message"] else ""
-            lines.append(f"  [{mark}] {record['description']} ({record['points']:g}){detail}")
+        for record in task.checks:
+            mark = "passed" if record.passed else "FAILED"
+            detail = f": {record.message}" if record.message else ""
+            lines.append(f"  [{mark}] {record.description} ({record.points:g}){detail}")
     return [
         nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=1),
     ]
 
 
-def apply_results(nb, results: dict) -> None:
-    """Write a results document into the check cells of a notebook (in place)."""
-    tasks = results.get("tasks", {})
+def apply_results(nb, results: SubmissionResult) -> None:
+    """Write a submission's results into the check cells of a notebook (in place)."""
     for name, cell in task_cells(nb).items():
-        cell.outputs = check_cell_outputs(tasks.get(name), float(cell.metadata["nbgrader"]["points"]),
-                                          results.get("fatal"))
+        cell.outputs = check_cell_outputs(results.tasks.get(name), float(cell.metadata["nbgrader"]["points"]),
+                                          results.fatal)
 
 
 class TrustedAutograde(NbGraderPreprocessor):
     """Replaces nbgrader's Execute during autograde: scores come from the hidden suite, not the student's kernel."""
 
     wall_seconds = Float(DEFAULT_WALL_SECONDS, help="time limit for grading one notebook").tag(config=True)
+    memory_gb = Float(None, allow_none=True, help="memory limit of one submission's code in GB (default: the "
+                      "sandbox's)").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -69,8 +71,9 @@ class TrustedAutograde(NbGraderPreprocessor):
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"{notebook}.ipynb"
                 path.write_bytes(submitted.read_bytes())
-                results = grade_notebook(root, assignment, path, self.wall_seconds, secret_seed(root, assignment))
-            results["notebook_sha256"] = file_sha256(submitted)
+                results = grade_notebook(root, assignment, path, self.wall_seconds, secret_seed(root, assignment),
+                                         self.memory_gb)
+            results.notebook_sha256 = file_sha256(submitted)
             store.save(student, results)
         apply_results(nb, results)
         return nb, resources

@@ -1,7 +1,7 @@
 """How strong a homework's hidden checks are: run them against known-wrong submissions under many secret seeds.
 
-    python -m autograder.calibrate --power hw1 --seeds 20             # the realistic bug corpus (bugs.py)
-    python -m autograder.calibrate --power hw1 --seeds 3 --mutants    # every student function, perturbed
+    python -m autograder.tools.calibrate --power hw1 --seeds 20             # the realistic bug corpus (bugs.py)
+    python -m autograder.tools.calibrate --power hw1 --seeds 3 --mutants    # every student function, perturbed
 
 A bug is *caught* on a seed when it loses points on every task its corpus entry names; a check whose verdict on a
 bug depends on the seed shows up as a bug caught on fewer seeds than it was run on. Each submission runs in its own
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import nbformat
 
-from .contract import CheckFailed, Grader, ReferenceOutputs
-from .course import course_root, source_notebook
-from .examples import Variant, apply_patches, reference_submission
-from .notebook import from_dict, plan, read_notebook
-from .plugin import probes_path, reference_process
-from .student_process import StudentProcess
+from autograder.grading.contract import CheckFailed, Grader, ReferenceOutputs
+from autograder.grading.notebook import from_dict, plan, read_notebook
+from autograder.grading.plugin import probes_path, reference_process
+from autograder.grading.student_process import StudentProcess
+from autograder.layout import course_root, source_notebook
+from autograder.pipeline.examples import Variant, apply_patches, reference_submission
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .course import secret_seed
-from .gradebook import GradebookWriter, ensure_assignment
-from .grading import DEFAULT_WALL_SECONDS, ResultStore, grade_notebook, suite_version
+from autograder.grading.grade import grade_notebook, suite_version
+from autograder.grading.results import DEFAULT_WALL_SECONDS, ResultStore
+from autograder.layout import secret_seed, submitted_root
+from autograder.pipeline.gradebook import GradebookWriter, ensure_assignment
 
 
 @dataclass
@@ -30,7 +31,7 @@ class AutogradeReport:
 def submissions(root: Path, assignment: str) -> dict[str, Path]:
     """student id -> submitted notebook, from nbgrader's submitted/<student>/<assignment>/<assignment>.ipynb."""
     found = {}
-    for folder in sorted((Path(root) / "submitted").glob(f"*/{assignment}")):
+    for folder in sorted(submitted_root(root).glob(f"*/{assignment}")):
         found[folder.parent.name] = folder / f"{assignment}.ipynb"
     return found
 
@@ -107,7 +108,7 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
             problem = writer.record(student)
             if problem:
                 report.problems[student] = problem
-        if document.get("fatal") and student not in report.problems:
-            report.problems[student] = document["fatal"]
+        if document.fatal and student not in report.problems:
+            report.problems[student] = document.fatal
     return report
 

@@ -1,12 +1,12 @@
 """Calibrate a training check, or measure the power of a homework's checks, over many secret seeds.
 
-    python -m autograder.calibrate hw1 test_training made_held_out_nll --check <check id> --seeds 20
-    python -m autograder.calibrate --power hw1 --seeds 20 [--mutants]
+    python -m autograder.tools.calibrate hw1 test_training made_held_out_nll --check <check id> --seeds 20
+    python -m autograder.tools.calibrate --power hw1 --seeds 20 [--mutants]
 
 The first prints the statistic for each seed (the reference solution as the student) and a summary; thresholds and
 margins go into autograder/hwN/README.md. The second grades every bug of autograder/hwN/bugs.py (with --mutants:
-every student function perturbed, autograder/mutants.py) on each seed and prints on how many seeds it lost its
-points (autograder/power.py); it exits 1 when a bug was missed on more than one seed in 20.
+every student function perturbed, autograder/tools/mutants.py) on each seed and prints on how many seeds it lost its
+points (autograder/tools/power.py); it exits 1 when a bug was missed on more than one seed in 20.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .contract import Grader, ReferenceOutputs
-from .course import course_root, source_notebook
-from .notebook import plan, read_notebook
-from .plugin import probes_path, reference_process
-from .power import corpus_suspects, power
-from .student_process import StudentProcess
+from autograder.grading.contract import Grader, ReferenceOutputs
+from autograder.grading.notebook import plan, read_notebook
+from autograder.grading.plugin import probes_path, reference_process
+from autograder.grading.student_process import StudentProcess
+from autograder.layout import course_root, source_notebook
+from autograder.tools.power import corpus_suspects, power
 
 
 def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds: range, notebook=None) -> list:
@@ -58,7 +58,7 @@ POWER_BAR = 19 / 20  # statistical checks may miss a bug on one seed in 20, no m
 def report_power(assignment: str, seeds: range, mutants: bool) -> bool:
     """Print the power of the checks against the corpus (or the mutants); True when every suspect meets POWER_BAR."""
     if mutants:
-        from .mutants import mutant_suspects
+        from autograder.tools.mutants import mutant_suspects
         suspects = mutant_suspects(assignment)
     else:
         suspects = corpus_suspects(assignment, importlib.import_module(f"autograder.{assignment}.bugs").BUGS)

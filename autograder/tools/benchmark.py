@@ -3,7 +3,7 @@
 process, as nbgrader's tests share the student's kernel), on K copies of the reference submission of an assignment,
 side by side in one run. The last two give the overhead of trusted scoring on the same checks.
 
-    python -m autograder.benchmark hw1 --copies 6
+    python -m autograder.tools.benchmark hw1 --copies 6
 
 Each variant starts from an empty course (no stored results, no gradebook) that shares one secret seed and one
 reference cache, so every variant does the same work: grading K student notebooks. Then the fixed overhead: K copies
@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from . import sandbox
-from .autograde import autograde
-from .collect import collect
-from .course import course_root, nbgrader
-from .demo import make_course
-from .examples import notebook_bytes, reference_submission
-from .student_process import StudentProcess
+import autograder.sandbox.isolation as sandbox
+from autograder.grading.student_process import StudentProcess
+from autograder.layout import course_root, grading_dir, nbgrader, release_notebook
+from autograder.pipeline.autograde import autograde
+from autograder.pipeline.collect import collect
+from autograder.pipeline.demo import make_course
+from autograder.pipeline.examples import notebook_bytes, reference_submission
 
 
 def fresh_course(repo: Path, base: Path, name: str, assignment: str, copies: int, warm: Path | None,
@@ -40,14 +40,14 @@ def fresh_course(repo: Path, base: Path, name: str, assignment: str, copies: int
     nbgrader(course, "generate_assignment", assignment, "--force")
     inbox = course.parent / "inbox"
     inbox.mkdir()
-    release = course / "homeworks" / assignment / f"{assignment}.ipynb"
+    release = release_notebook(course, assignment)
     content = release.read_bytes() if untouched else notebook_bytes(reference_submission(course, assignment))
     for k in range(copies):
         (inbox / f"student{k:03d}.ipynb").write_bytes(content)
     collect(course, assignment, inbox)
     if warm is not None:  # the same secret seed and reference outputs as the warm-up course
-        shutil.copytree(warm / ".grading" / assignment, course / ".grading" / assignment,
-                        ignore=shutil.ignore_patterns("results", "recorded"))
+        shutil.copytree(grading_dir(warm, assignment), grading_dir(course, assignment),
+                        ignore=shutil.ignore_patterns("results", "recorded"), dirs_exist_ok=True)
     return course
 
 
@@ -106,7 +106,7 @@ def main(argv=None) -> None:
             results[label] = timed(label, lambda c=course, w=workers: autograde(c, a, workers=w, progress=False))
         course = fresh_course(repo, base, "inprocess", a, k, warm)
         untrusted = "same checks in-process, 1 worker"
-        with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.in_process", OMP_NUM_THREADS="1",
+        with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.tools.in_process", OMP_NUM_THREADS="1",
                              MKL_NUM_THREADS="1"):
             results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
         print(f"\nseconds per submission ({k} submissions):")

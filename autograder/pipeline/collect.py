@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from .notebook import MAX_NOTEBOOK_BYTES, SubmissionError, read_notebook
+from autograder.grading.notebook import MAX_NOTEBOOK_BYTES, SubmissionError, read_notebook
+from autograder.layout import submitted_notebook
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -89,7 +90,7 @@ def collect(root: Path, assignment: str, source: Path) -> CollectReport:
             report.problems.append(f"{student}: {len(files)} notebooks ({', '.join(d for d, _ in files)}), none "
                                    f"imported; keep one")
             continue
-        folder = Path(root) / "submitted" / student / assignment
+        folder = submitted_notebook(root, student, assignment).parent
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{assignment}.ipynb").write_bytes(files[0][1]())
         (folder / "timestamp.txt").write_text(stamp)

@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cgroup import SubmissionGroup, submission_group
+from autograder.sandbox.cgroup import SubmissionGroup, submission_group
 
 PR_SET_PDEATHSIG = 1
 MEMORY_ENV = "DGM_GRADE_MEMORY_GB"
@@ -110,7 +110,7 @@ class Allowlist:
         if spec and spec.origin:
             paths.append(Path(spec.origin).parent)
         # the grader (hidden checks) wherever a copy could sit inside them: this checkout, installed copies
-        hidden = [Path(__file__).resolve().parents[1]]
+        hidden = [Path(__file__).resolve().parents[2]]  # autograder/sandbox/isolation.py -> the checkout
         for prefix in {sys.prefix, sys.base_prefix}:
             hidden += Path(prefix).glob("lib*/python3*/site-packages/autograder")
         folders |= {str(Path(p).resolve()) for p in paths} | {os.path.abspath(p) for p in paths}  # (links kept)

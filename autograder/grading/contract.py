@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .student_process import StudentError, StudentProcess
+from autograder.grading.student_process import StudentError, StudentProcess
 
 
 class CheckFailed(AssertionError):

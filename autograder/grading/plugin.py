@@ -8,7 +8,6 @@ check with its task, points, points earned and the message for the student; the 
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -16,23 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from .contract import CheckFailed, Grader, GraderError, ReferenceOutputs
-from .course import course_root, grading_dir, secret_seed, source_notebook
-from .notebook import SubmissionError, plan, read_notebook
-from .sandbox import SECRET_SEED_ENV, Limits
-from .student_process import StudentProcess
-
-DEFAULT_WALL_SECONDS = 600
-
-
-def wall_message(seconds: float) -> str:
-    return f"grading took longer than {seconds:.0f} s and was stopped; no task could be scored"
-
-
-def failed_document(assignment: str, notebook: Path, message: str) -> dict:
-    """Results of a notebook that could not be graded at all: every task is missing (0 points)."""
-    return {"assignment": assignment, "notebook": str(notebook), "fatal": message, "problems": [], "tasks": {},
-            "earned": 0.0, "points": 0.0, "seconds": 0.0}
+from autograder.grading.contract import CheckFailed, Grader, GraderError, ReferenceOutputs
+from autograder.grading.notebook import SubmissionError, plan, read_notebook
+from autograder.grading.results import (
+    DEFAULT_WALL_SECONDS,
+    FAILED,
+    GRADER_ERROR,
+    PASSED,
+    CheckResult,
+    SubmissionResult,
+    wall_message,
+    write_json_atomically,
+)
+from autograder.grading.student_process import StudentProcess
+from autograder.layout import course_root, reference_cache, secret_seed, source_notebook
+from autograder.sandbox.isolation import SECRET_SEED_ENV, Limits
 
 
 def pytest_addoption(parser):
@@ -86,9 +83,9 @@ class GradingSession:
             self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env())
             self.student_cells = grading_plan.cells
         cache = None if config.getoption("no_reference_cache") else (
-            grading_dir(self.root, assignment) / f"reference-{self.secret_seed}")
+            reference_cache(self.root, assignment, self.secret_seed))
         self.reference = ReferenceOutputs(lambda: reference_process(self.root, assignment), cache)
-        self.records: list[dict] = []
+        self.records: list[CheckResult] = []
         self.memo: dict = {}  # Grader.once: results several checks of this submission share
         self.started = time.time()
         self.lock, self.done = threading.Lock(), False  # results written (see start_watchdog)
@@ -137,7 +134,8 @@ def start_watchdog(config, grading: GradingSession) -> None:
             grading.done = True
             path = config.getoption("results")
             if path:
-                write_results(Path(path), failed_document(grading.assignment, grading.notebook, wall_message(seconds)))
+                write_json_atomically(Path(path), SubmissionResult.failed(grading.assignment, grading.notebook,
+                                                                          wall_message(seconds)).to_json())
             for process in (grading.student, grading.reference.process):
                 if process is not None:
                     process.abandon()
@@ -176,25 +174,24 @@ def pytest_runtest_makereport(item, call):
     if mark is None or report.when != "call" and not (report.when == "setup" and report.failed):
         return
     session = item.config._dgm_session
-    message, status = "", "passed"
+    message, status = "", PASSED
     if report.failed:
         error = call.excinfo.value if call.excinfo else None
         if isinstance(error, CheckFailed):
-            status, message = "failed", str(error)
+            status, message = FAILED, str(error)
         elif isinstance(error, (GraderError, SubmissionError)):
-            status, message = "grader-error", f"the grader could not run this check ({error}); tell your instructor"
+            status, message = GRADER_ERROR, f"the grader could not run this check ({error}); tell your instructor"
         elif isinstance(error, AssertionError):
-            status, message = "failed", "a hidden check failed"
+            status, message = FAILED, "a hidden check failed"
         else:
-            status = "grader-error"
+            status = GRADER_ERROR
             message = f"the grader hit an internal error ({type(error).__name__}); tell your instructor"
     points = mark.kwargs["points"]
     if session is not None:
-        session.records.append({
-            "check": item.name, "description": describe(item.name), "task": mark.kwargs["task"],
-            "points": points, "earned": points if status == "passed" else 0.0, "status": status,
-            "message": message, "seconds": round(report.duration, 3),
-        })
+        session.records.append(CheckResult(
+            check=item.name, description=describe(item.name), task=mark.kwargs["task"], points=points,
+            earned=points if status == PASSED else 0.0, status=status, message=message,
+            seconds=round(report.duration, 3)))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -208,28 +205,11 @@ def pytest_sessionfinish(session, exitstatus):
         grading.done = True
         grading.close()
         if path:
-            write_results(Path(path), results_document(grading))
+            write_json_atomically(Path(path), results_document(grading).to_json())
 
 
-def results_document(grading: GradingSession) -> dict:
-    tasks: dict[str, dict] = {}
-    for record in grading.records:
-        task = tasks.setdefault(record["task"], {"points": 0.0, "earned": 0.0, "checks": []})
-        task["points"] += record["points"]
-        task["earned"] += record["earned"]
-        task["checks"].append(record)
-    return {
-        "assignment": grading.assignment, "notebook": str(grading.notebook), "fatal": grading.fatal,
-        "problems": grading.problems + grading.cell_problems(), "tasks": tasks,
-        "earned": sum(t["earned"] for t in tasks.values()), "points": sum(t["points"] for t in tasks.values()),
-        "seconds": round(time.time() - grading.started, 2),
-        "sandbox": grading.student.isolation if grading.student is not None else None,
-    }
-
-
-def write_results(path: Path, document: dict) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(document, indent=1))
-    os.replace(tmp, path)
+def results_document(grading: GradingSession) -> SubmissionResult:
+    return SubmissionResult.from_checks(
+        grading.assignment, grading.notebook, grading.records, fatal=grading.fatal,
+        problems=grading.problems + grading.cell_problems(), seconds=round(time.time() - grading.started, 2),
+        sandbox=grading.student.isolation if grading.student is not None else None)

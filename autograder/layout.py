@@ -1,4 +1,16 @@
-"""Where the course lives: the nbgrader course directory (the repository root) and its assignments."""
+"""Where everything of the course lives: the one owner of its paths.
+
+The repository root is an nbgrader course directory; nbgrader_config.py takes its folder names from here, so nbgrader
+and dgm-grade agree by construction:
+
+    solutions/<hw>/<hw>.ipynb                 source notebooks (nbgrader's source_directory)
+    homeworks/<hw>/<hw>.ipynb                 the student release (release_directory)
+    submitted/<student>/<hw>/<hw>.ipynb       collected submissions (nbgrader's layout)
+    feedback/<student>/<hw>/<hw>.html         feedback pages
+    gradebook.db                              nbgrader's gradebook
+    .grading/<hw>/                            private grading state: secret_seed, results/, reference-<seed>/
+    .grading/exam.csv                         imported exam scores
+"""
 
 from __future__ import annotations
 
@@ -8,6 +20,12 @@ import sys
 from pathlib import Path
 
 COURSE_ROOT_ENV = "DGM_COURSE_ROOT"
+SOURCE_DIRECTORY = "solutions"
+RELEASE_DIRECTORY = "homeworks"
+SUBMITTED_DIRECTORY = "submitted"
+FEEDBACK_DIRECTORY = "feedback"
+GRADING_DIRECTORY = ".grading"
+GRADEBOOK = "gradebook.db"
 
 
 def course_root(start: str | os.PathLike | None = None) -> Path:
@@ -24,7 +42,7 @@ def course_root(start: str | os.PathLike | None = None) -> Path:
 
 def assignments(root: Path) -> list[str]:
     """Names of the assignments in solutions/ (folders holding at least one notebook), sorted."""
-    source = root / "solutions"
+    source = root / SOURCE_DIRECTORY
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))) if source.exists() else []
 
 
@@ -39,7 +57,7 @@ def nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.Completed
 
 def grading_dir(root: Path, assignment: str) -> Path:
     """Private grading state of one assignment (secret seed, reference cache, results); never committed."""
-    path = root / ".grading" / assignment
+    path = root / GRADING_DIRECTORY / assignment
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -61,4 +79,38 @@ def secret_seed(root: Path, assignment: str) -> int:
 
 
 def source_notebook(root: Path, assignment: str) -> Path:
-    return root / "solutions" / assignment / f"{assignment}.ipynb"
+    return Path(root) / SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+
+
+def release_notebook(root: Path, assignment: str) -> Path:
+    return Path(root) / RELEASE_DIRECTORY / assignment / f"{assignment}.ipynb"
+
+
+def submitted_root(root: Path) -> Path:
+    return Path(root) / SUBMITTED_DIRECTORY
+
+
+def submitted_notebook(root: Path, student: str, assignment: str) -> Path:
+    return submitted_root(root) / student / assignment / f"{assignment}.ipynb"
+
+
+def feedback_page(root: Path, student: str, assignment: str) -> Path:
+    return Path(root) / FEEDBACK_DIRECTORY / student / assignment / f"{assignment}.html"
+
+
+def results_dir(root: Path, assignment: str) -> Path:
+    """One results file per submission (autograder/grading/results.py)."""
+    return grading_dir(Path(root), assignment) / "results"
+
+
+def reference_cache(root: Path, assignment: str, seed: int) -> Path:
+    """The reference's probe outputs for one secret seed (autograder/grading/contract.py ReferenceOutputs)."""
+    return grading_dir(Path(root), assignment) / f"reference-{seed}"
+
+
+def exam_csv(root: Path) -> Path:
+    return Path(root) / GRADING_DIRECTORY / "exam.csv"
+
+
+def gradebook_path(root: Path) -> Path:
+    return Path(root) / GRADEBOOK

@@ -4,7 +4,7 @@ A *student function* is a function or method whose body holds a solution region 
 solution notebook. Its mutant is the reference submission with that one function's results perturbed (floats
 scaled and shifted, 0/1 tensors with a fifth of their entries flipped, integers off by one), so a hidden check
 judges the function exactly when the mutant loses points. tests/test_hwN_grading.py grades every mutant;
-`python -m autograder.calibrate --power hwN --mutants` reports them over several seeds.
+`python -m autograder.tools.calibrate --power hwN --mutants` reports them over several seeds.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import nbformat
 
-from .course import course_root, source_notebook
-from .examples import SOLUTION_MARKERS, reference_submission
-from .notebook import nbgrader_meta, read_notebook
-from .power import Suspect
+from autograder.grading.notebook import nbgrader_meta, read_notebook
+from autograder.layout import course_root, source_notebook
+from autograder.pipeline.examples import SOLUTION_MARKERS, reference_submission
+from autograder.tools.power import Suspect
 
 # Appended to the answer cell that defines the function; runs in the submission's process like student code.
 PERTURB = '''

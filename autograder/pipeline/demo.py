@@ -13,13 +13,21 @@ import importlib
 import shutil
 from pathlib import Path
 
-from .autograde import autograde
-from .collect import collect
-from .course import assignments, course_root, nbgrader
-from .examples import demo_submissions
-from .gradebook import gradebook_rows
-from .grading import ResultStore
-from .reports import final_table, format_table, points_table, read_exam_csv, save_exam, to_csv, write_feedback
+from autograder.grading.results import ResultStore, SubmissionResult
+from autograder.layout import assignments, course_root, feedback_page, gradebook_path, nbgrader
+from autograder.pipeline.autograde import autograde
+from autograder.pipeline.collect import collect
+from autograder.pipeline.examples import demo_submissions
+from autograder.pipeline.gradebook import gradebook_rows
+from autograder.pipeline.reports import (
+    final_table,
+    format_table,
+    points_table,
+    read_exam_csv,
+    save_exam,
+    to_csv,
+    write_feedback,
+)
 
 DEMO_EXAM = """student_id,score
 reference,24
@@ -31,14 +39,13 @@ raises-at-import,thirty
 """
 
 
-def student_summary(document: dict) -> str:
+def student_summary(document: SubmissionResult) -> str:
     """One line: points, then why the notebook could not be graded, or what it lost points for."""
-    if document.get("fatal"):
-        return f"0 points: {document['fatal']}"
-    failed = [f"{c['description']}: {c['message']}" for t in document["tasks"].values() for c in t["checks"]
-              if c["status"] != "passed"]
-    notes = document.get("problems", []) + failed
-    summary = f"{document['earned']:g} / {document['points']:g} practice points"
+    if document.fatal:
+        return f"0 points: {document.fatal}"
+    failed = [f"{c.description}: {c.message}" for t in document.tasks.values() for c in t.checks if not c.passed]
+    notes = document.problems + failed
+    summary = f"{document.earned:g} / {document.points:g} practice points"
     return summary + (f"; {len(notes)} note(s), first: {notes[0]}" if notes else "")
 
 
@@ -103,5 +110,6 @@ def run_demo(output: Path = Path("demo_output"), workers: int = 2) -> int:
     columns, rows = final_table(course)
     (course / "final_scores.csv").write_text(to_csv(columns, rows))
     print(format_table(columns, rows))
-    print(f"\nfeedback: {course}/feedback/<student>/<assignment>/; gradebook: {course}/gradebook.db")
+    print(f"\nfeedback: {feedback_page(course, '<student>', '<assignment>').parent}/; gradebook: "
+          f"{gradebook_path(course)}")
     return 0 if ok else 1

@@ -1,12 +1,12 @@
 """The student side of grading: runs in the student's own process and computes, never scores.
 
-Started by autograder.student_process as `python -I <job>/runner.py REQUEST_FD RESPONSE_FD`, where the job folder
-(read-only) also holds job.json (the cells to run) and probes.py (glue that calls the student's functions). It runs
-the cells in an IPython shell, then answers probe requests. Everything travels over the two pipes the grader opened:
-a message is one JSON line, followed by the arrays it lists as `.npy` bytes (`encode_arrays`); the grader reads them
-back with `decode_arrays`, bounded before anything is materialised. Everything it reports is data that the grader
-checks on its own side, so nothing here has to be trusted. Standard library and NumPy only at import time, so
-start-up stays fast.
+Started by autograder.grading.student_process as `python -I <job>/runner.py REQUEST_FD RESPONSE_FD`, where the job
+folder (read-only) also holds job.json (the cells to run) and probes.py (glue that calls the student's functions). It
+runs the cells in an IPython shell, then answers probe requests. Everything travels over the two pipes the grader
+opened: a message is one JSON line, followed by the arrays it lists as `.npy` bytes (`encode_arrays`); the grader reads
+them back with `decode_arrays`, bounded before anything is materialised. Everything it reports is data that the grader
+checks on its own side, so nothing here has to be trusted. Standard library and NumPy only at import time, so start-up
+stays fast.
 """
 
 from __future__ import annotations

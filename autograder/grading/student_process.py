@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .runner import decode_arrays, encode_arrays, frame_size
-from .sandbox import (
+from autograder.grading.runner import decode_arrays, encode_arrays, frame_size
+from autograder.sandbox.isolation import (
     Limits,
     Sandbox,
     kill_group,

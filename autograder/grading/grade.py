@@ -1,0 +1,69 @@
+"""Grading one notebook: the hidden suite of its assignment, run by pytest in a separate process with a time limit.
+
+Used by every entry point (the dgm-grade workers, dask workers, and nbgrader's autograde through the preprocessor
+in autograder.pipeline.nbgrader_plugin), so all of them give the same points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.grading.results import DEFAULT_WALL_SECONDS, SubmissionResult, file_sha256, read_result, wall_message
+from autograder.layout import source_notebook
+from autograder.sandbox.isolation import MEMORY_ENV, SECRET_SEED_ENV
+
+GRADER_PACKAGES = ("grading", "sandbox")  # every module that runs when a notebook is graded, with layout.py
+
+
+def suite_version(root: Path, assignment: str) -> str:
+    """Hash of everything that decides a score: the hidden suite, the grader's code and the solution notebook."""
+    digest = hashlib.sha256()
+    package = root / "autograder"
+    files = sorted((package / assignment).glob("*.py")) + [package / "layout.py"]
+    files += [path for name in GRADER_PACKAGES for path in sorted((package / name).glob("*.py"))]
+    files.append(source_notebook(root, assignment))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: float = DEFAULT_WALL_SECONDS,
+                   secret_seed: int | None = None, memory_gb: float | None = None) -> SubmissionResult:
+    """Run the hidden suite of `assignment` on `notebook` in a pytest process; return its results.
+
+    A suite that exceeds wall_seconds is stopped (by the plugin's own watchdog, else killed here a little later)
+    and the submission scores nothing, with a message saying so; the per-check limits normally stop a hung check
+    long before. Everything the run creates lives in one temporary folder, removed afterwards on every path.
+    """
+    root, notebook = Path(root), Path(notebook)
+    with tempfile.TemporaryDirectory(prefix="dgm-grading-") as tmp:
+        out = Path(tmp) / "results.json"
+        command = [sys.executable, "-m", "pytest", str(root / "autograder" / assignment), "--notebook", str(notebook),
+                   "--results", str(out), "--wall-seconds", str(wall_seconds), "-q", "-p", "no:cacheprovider",
+                   "--rootdir", str(root), "-o", "addopts=", "-o", "timeout=0"]
+        env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+                            "TMPDIR": tmp}  # the job folders of the student's and the reference's processes
+        if secret_seed is not None:  # in the environment, not on the command line that /proc shows everyone
+            env[SECRET_SEED_ENV] = str(secret_seed)
+        if memory_gb is not None:
+            env[MEMORY_ENV] = str(memory_gb)
+        try:
+            completed = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
+                                       timeout=wall_seconds + 30)
+        except subprocess.TimeoutExpired:
+            result = SubmissionResult.failed(assignment, notebook, wall_message(wall_seconds))
+        else:
+            result = read_result(out)
+            if result is None:
+                result = SubmissionResult.failed(assignment, notebook, "the grader failed before scoring; tell "
+                                                                       "your instructor")
+                result.grader_log = (completed.stdout + completed.stderr)[-3000:]
+    result.notebook_sha256 = file_sha256(notebook) if notebook.exists() else None
+    result.suite_version = suite_version(root, assignment)
+    return result
