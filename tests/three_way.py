@@ -12,7 +12,7 @@ import pytest
 
 from autograder.grading.results import GRADER_ERROR, ResultStore
 from autograder.tools.mutants import mutant_suspects, student_functions
-from autograder.tools.power import corpus_suspects, power
+from autograder.tools.power import REFERENCE, corpus_suspects, power, reference_suspect
 
 # Secret seeds of the power tests, besides the course's own (the three-way proof above): each bug must be caught on
 # each. `python -m autograder.tools.calibrate --power hwN --seeds 20` reports more (the README gives the numbers).
@@ -120,7 +120,9 @@ def test_an_infinite_loop_fails_only_its_checks(results, request):
 def test_every_bug_is_caught_on_other_secret_seeds(request, tmp_path):
     """A check's power must not depend on the secret seed: each bug loses its tasks on every seed tried."""
     module = request.module
-    caught = power(module.ASSIGNMENT, corpus_suspects(module.ASSIGNMENT, module.bugs.BUGS), POWER_SEEDS, tmp_path)
+    suspects = {REFERENCE: reference_suspect(module.ASSIGNMENT), **corpus_suspects(module.ASSIGNMENT, module.bugs.BUGS)}
+    caught = power(module.ASSIGNMENT, suspects, POWER_SEEDS, tmp_path)
+    assert caught.pop(REFERENCE) == [], "the reference solution lost points on these seeds"
     missed = {name: sorted(set(POWER_SEEDS) - set(seeds)) for name, seeds in caught.items() if seeds != POWER_SEEDS}
     assert missed == {}, f"bugs missed on these secret seeds: {missed}"
 

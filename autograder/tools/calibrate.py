@@ -6,7 +6,8 @@
 The first prints the statistic for each seed (the reference solution as the student) and a summary; thresholds and
 margins go into autograder/hwN/README.md. The second grades every bug of autograder/hwN/bugs.py (with --mutants:
 every student function perturbed, autograder/tools/mutants.py) on each seed and prints on how many seeds it lost its
-points (autograder/tools/power.py); it exits 1 when a bug was missed on more than one seed in 20.
+points (autograder/tools/power.py), and the reference solution too, which must lose nothing on any seed; it exits 1
+when a bug was missed on more than one seed in 20 or the reference lost points.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from autograder.grading.notebook import plan, read_notebook
 from autograder.grading.plugin import probes_path, reference_process
 from autograder.grading.student_process import StudentProcess
 from autograder.layout import course_root, source_notebook
-from autograder.tools.power import corpus_suspects, power
+from autograder.tools.power import REFERENCE, corpus_suspects, power, reference_suspect
 
 
 def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds: range, notebook=None) -> list:
@@ -56,18 +57,23 @@ POWER_BAR = 19 / 20  # statistical checks may miss a bug on one seed in 20, no m
 
 
 def report_power(assignment: str, seeds: range, mutants: bool) -> bool:
-    """Print the power of the checks against the corpus (or the mutants); True when every suspect meets POWER_BAR."""
+    """Print the power of the checks against the corpus (or the mutants), and whether the reference solution itself
+    lost points on any seed (a false alarm); True when every suspect meets POWER_BAR and the reference never lost."""
     if mutants:
         from autograder.tools.mutants import mutant_suspects
         suspects = mutant_suspects(assignment)
     else:
         suspects = corpus_suspects(assignment, importlib.import_module(f"autograder.{assignment}.bugs").BUGS)
+    suspects = {REFERENCE: reference_suspect(assignment), **suspects}
     with tempfile.TemporaryDirectory(prefix="dgm-power-") as cache:
         caught = power(assignment, suspects, list(seeds), Path(cache))
+    false_alarms = caught.pop(REFERENCE)
     weak = sorted(name for name, on in caught.items() if len(on) < POWER_BAR * len(seeds))
     print(f"{len(caught) - len(weak)} of {len(caught)} caught on at least {POWER_BAR:.0%} of {len(seeds)} seeds"
-          + (f"; below: {', '.join(weak)}" if weak else ""))
-    return not weak
+          + (f"; below: {', '.join(weak)}" if weak else "")
+          + f"; the reference lost points on {len(false_alarms)} of {len(seeds)} seeds"
+          + (f" ({false_alarms})" if false_alarms else ""))
+    return not weak and not false_alarms
 
 
 def main(argv=None) -> None:

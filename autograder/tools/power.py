@@ -40,14 +40,16 @@ class HiddenCheck:
     timeout: float | None
 
 
-def hidden_checks(assignment: str) -> list[HiddenCheck]:
-    """Every hidden check of an assignment, in module and definition order."""
+def hidden_checks(assignment: str, fresh: bool = False) -> list[HiddenCheck]:
+    """Every hidden check of an assignment, in module and definition order; with `fresh`, from modules imported
+    anew (no state a module kept, such as a cached trained model, survives)."""
     package = importlib.import_module(f"autograder.{assignment}")
     checks = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if not info.name.startswith("test_"):
             continue
         module = importlib.import_module(f"autograder.{assignment}.{info.name}")
+        module = importlib.reload(module) if fresh else module
         for name, function in vars(module).items():
             mark = next((m for m in getattr(function, "pytestmark", ()) if m.name == "grade"), None)
             if name.startswith("test_") and mark is not None:
@@ -76,8 +78,9 @@ def submission_cells(assignment: str, notebook: nbformat.NotebookNode) -> list[s
 
 def run_checks(assignment: str, notebook: nbformat.NotebookNode, checks: list[HiddenCheck], seeds: Iterable[int],
                reference: ReferenceOutputs, stop_at_first_failure: bool = False) -> Verdicts:
-    """Grade `notebook` with `checks` once per seed in one process; only tasks not yet lost on a seed are checked
-    further when `stop_at_first_failure` (the first failed check decides that the submission is judged)."""
+    """Grade `notebook` with `checks` once per seed, in one process that runs its cells once. For each seed the check
+    modules are imported anew, as the plugin's one pytest run per submission would. With `stop_at_first_failure` a
+    seed's grading ends at its first failed check (enough to know that the submission is judged)."""
     started = time.perf_counter()
     verdicts = Verdicts()
     with StudentProcess(submission_cells(assignment, notebook), probes_path(course_root(), assignment),
@@ -85,7 +88,8 @@ def run_checks(assignment: str, notebook: nbformat.NotebookNode, checks: list[Hi
         for seed in seeds:
             failed = verdicts.failed.setdefault(seed, {})
             memo: dict = {}
-            for hidden in checks:
+            current = {c.check_id: c for c in hidden_checks(assignment, fresh=True)}
+            for hidden in (current[c.check_id] for c in checks):
                 if stop_at_first_failure and failed:
                     break
                 grader = Grader(student, reference, seed, hidden.check_id, hidden.timeout, memo=memo)
@@ -133,8 +137,12 @@ def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache
                                   stop_at_first_failure=suspect.loses is None)
             caught[name] = caught_on(verdicts, judged, suspect.loses)
             missed = sorted(set(seeds) - set(caught[name]))
-            progress(f"{name:48s} caught on {len(caught[name]):3d} of {len(seeds)} seeds ({verdicts.seconds:5.1f} s)"
-                     + (f"  missed on seeds {missed}" if missed else ""))
+            if name == REFERENCE:
+                progress(f"{name:48s} lost points on {len(caught[name]):3d} of {len(seeds)} seeds "
+                         f"({verdicts.seconds:5.1f} s)" + (f": {caught[name]}" if caught[name] else ""))
+            else:
+                progress(f"{name:48s} caught on {len(caught[name]):3d} of {len(seeds)} seeds "
+                         f"({verdicts.seconds:5.1f} s)" + (f"  missed on seeds {missed}" if missed else ""))
     finally:
         reference.close()
     return caught
@@ -143,3 +151,11 @@ def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache
 def corpus_suspects(assignment: str, variants: dict[str, Variant]) -> dict[str, Suspect]:
     reference = reference_submission(course_root(), assignment)
     return {name: Suspect(apply_patches(reference, v.patches), frozenset(v.loses)) for name, v in variants.items()}
+
+
+REFERENCE = "reference solution"
+
+
+def reference_suspect(assignment: str) -> Suspect:
+    """The reference submission, which must lose nothing: on any seed where it is "caught", a check false-alarms."""
+    return Suspect(reference_submission(course_root(), assignment), None)
