@@ -7,7 +7,8 @@
                 the results type
     sandbox/    isolation of the student's process: bubblewrap view, limits, users, control groups
     layout.py   where every file of the course lives (used by all of the above)
-    hwN/        one homework's hidden checks, probes and bug corpus (use grading/ only)
+    hwN/        one homework's hidden checks and probes (they use grading/ only); its bug corpus (bugs.py) and
+                attacks (hw1/adversarial.py) are data for the tests and tools/, built with pipeline/examples.py
 
 THREATS.md says what the sandbox defends against.
 """

@@ -8,7 +8,9 @@ and dgm-grade agree by construction:
     submitted/<student>/<hw>/<hw>.ipynb       collected submissions (nbgrader's layout)
     feedback/<student>/<hw>/<hw>.html         feedback pages
     gradebook.db                              nbgrader's gradebook
-    .grading/<hw>/                            private grading state: secret_seed, results/, reference-<seed>/
+    .grading/<hw>/                            private grading state: secret_seed, results/, reference-<seed>/,
+                                              recorded/ (what the gradebook holds)
+    autograder/<hw>/                          the hidden suite: test_*.py, probes.py (and the corpora)
     .grading/exam.csv                         imported exam scores
 """
 
@@ -106,6 +108,16 @@ def results_dir(root: Path, assignment: str) -> Path:
 def reference_cache(root: Path, assignment: str, seed: int) -> Path:
     """The reference's probe outputs for one secret seed (autograder/grading/contract.py ReferenceOutputs)."""
     return grading_dir(Path(root), assignment) / f"reference-{seed}"
+
+
+def suite_dir(root: Path, assignment: str) -> Path:
+    """The hidden checks of one homework (pytest runs this folder)."""
+    return Path(root) / "autograder" / assignment
+
+
+def probes_file(root: Path, assignment: str) -> Path:
+    """The glue that runs inside a notebook's process."""
+    return suite_dir(root, assignment) / "probes.py"
 
 
 def exam_csv(root: Path) -> Path:

@@ -7,6 +7,7 @@ data after every epoch (and once before training), run on the CPU or CUDA, and r
 
 from __future__ import annotations
 
+import math
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -193,11 +194,12 @@ class _Setup:
         history.train, history.val = dict(history.train), dict(history.val)
         return history
 
-
     def remember(self, keep_best: bool, history: History, epoch: int, best: dict | None) -> dict | None:
-        """A copy of the weights when the validation loss just logged is the lowest so far (with keep_best)."""
-        losses = history.val["total"]
-        if not keep_best or losses[-1] > min(losses):
+        """A copy of the weights when the validation loss just logged is finite and the lowest so far (keep_best);
+        a diverged (NaN or infinite) epoch is never the best."""
+        losses = [loss for loss in history.val["total"][:-1] if math.isfinite(loss)]
+        latest = history.val["total"][-1]
+        if not keep_best or not math.isfinite(latest) or (losses and latest > min(losses)):
             return best
         history.best_epoch = epoch
         return {name: value.detach().clone() for name, value in self.model.state_dict().items()}
@@ -209,7 +211,8 @@ def progress_renders() -> bool:
         return True
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
-    return type(shell).__name__ == "ZMQInteractiveShell"  # a notebook's kernel (not a plain IPython shell in a log)
+    # a notebook's kernel, also a subclass of it (Colab's); not a plain IPython shell writing to a log
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
 
 
 def _as_loader(data: DataLoader | torch.Tensor | Iterable, batch_size: int, shuffle: bool, seed: int):

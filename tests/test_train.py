@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -177,3 +179,26 @@ def test_the_full_size_script_evaluates_on_the_models_device():
 
     with pytest.raises(NotImplementedError):  # .cpu() of a meta tensor, reached only after log_prob took the batch
         held_out_nll(OnAnotherDevice(), torch.zeros(1200, 4))
+
+
+class DivergesAfter(Histogram):
+    """Validation loss NaN after `bad_from` validation batches (training itself is a Histogram's)."""
+
+    def __init__(self, bad_from):
+        super().__init__(10)
+        self.evaluations, self.bad_from = 0, bad_from
+
+    def loss(self, x):
+        terms = super().loss(x)
+        if not self.training:
+            self.evaluations += 1
+            if self.evaluations > self.bad_from:
+                terms = {name: value * float("nan") for name, value in terms.items()}
+        return terms
+
+
+def test_keep_best_never_keeps_a_diverged_epoch():
+    _, train, val = data()
+    history = fit(DivergesAfter(bad_from=3 * 5), train, val, epochs=6, lr=0.1, batch_size=100, seed=0, progress=False,
+                  keep_best=True)
+    assert math.isnan(history.val["total"][-1]) and history.best_epoch == 2, history.val["total"]  # of 0, 1, 2

@@ -14,18 +14,19 @@ import tempfile
 from pathlib import Path
 
 from autograder.grading.results import DEFAULT_WALL_SECONDS, SubmissionResult, file_sha256, read_result, wall_message
-from autograder.layout import source_notebook
+from autograder.layout import source_notebook, suite_dir
 from autograder.sandbox.isolation import MEMORY_ENV, SECRET_SEED_ENV
 
-GRADER_PACKAGES = ("grading", "sandbox")  # every module that runs when a notebook is graded, with layout.py
+GRADED_BY = ("grading", "sandbox")  # the packages whose code runs when a notebook is graded (and layout.py)
+SUITE_FILES = ("test_*.py", "probes.py", "__init__.py")  # of autograder/<hw>/ (not its bug and attack corpora)
 
 
 def suite_version(root: Path, assignment: str) -> str:
     """Hash of everything that decides a score: the hidden suite, the grader's code and the solution notebook."""
     digest = hashlib.sha256()
-    package = root / "autograder"
-    files = sorted((package / assignment).glob("*.py")) + [package / "layout.py"]
-    files += [path for name in GRADER_PACKAGES for path in sorted((package / name).glob("*.py"))]
+    package = suite_dir(root, assignment).parent
+    files = sorted(path for pattern in SUITE_FILES for path in suite_dir(root, assignment).glob(pattern))
+    files += [package / "layout.py"] + [path for name in GRADED_BY for path in sorted((package / name).glob("*.py"))]
     files.append(source_notebook(root, assignment))
     for path in files:
         digest.update(path.name.encode())
@@ -44,7 +45,7 @@ def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: fl
     root, notebook = Path(root), Path(notebook)
     with tempfile.TemporaryDirectory(prefix="dgm-grading-") as tmp:
         out = Path(tmp) / "results.json"
-        command = [sys.executable, "-m", "pytest", str(root / "autograder" / assignment), "--notebook", str(notebook),
+        command = [sys.executable, "-m", "pytest", str(suite_dir(root, assignment)), "--notebook", str(notebook),
                    "--results", str(out), "--wall-seconds", str(wall_seconds), "-q", "-p", "no:cacheprovider",
                    "--rootdir", str(root), "-o", "addopts=", "-o", "timeout=0"]
         env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),

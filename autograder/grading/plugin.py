@@ -28,7 +28,7 @@ from autograder.grading.results import (
     write_json_atomically,
 )
 from autograder.grading.student_process import StudentProcess
-from autograder.layout import course_root, reference_cache, secret_seed, source_notebook
+from autograder.layout import course_root, probes_file, reference_cache, secret_seed, source_notebook
 from autograder.sandbox.isolation import SECRET_SEED_ENV, Limits
 
 
@@ -47,15 +47,11 @@ def pytest_configure(config):
     config._dgm_session = None
 
 
-def probes_path(root: Path, assignment: str) -> Path:
-    return root / "autograder" / assignment / "probes.py"
-
-
 def reference_process(root: Path, assignment: str) -> StudentProcess:
     """A (not yet started) process running the solution notebook's graded cells: the source of reference outputs."""
     source = read_notebook(source_notebook(root, assignment))
     cells = [c.source for c in plan(source, source).cells]
-    return StudentProcess(cells, probes_path(root, assignment), sandboxed=False, label="the reference")
+    return StudentProcess(cells, probes_file(root, assignment), sandboxed=False, label="the reference")
 
 
 class GradingSession:
@@ -69,7 +65,7 @@ class GradingSession:
         seed = config.getoption("secret_seed")
         seed = os.environ.get(SECRET_SEED_ENV) if seed is None else seed
         self.secret_seed = int(seed) if seed is not None else secret_seed(self.root, assignment)
-        self.probes = probes_path(self.root, assignment)
+        self.probes = probes_file(self.root, assignment)
         self.fatal: str | None = None
         self.problems: list[str] = []
         self.student: StudentProcess | None = None

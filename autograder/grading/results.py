@@ -6,9 +6,9 @@
 
 Built by the pytest plugin in the grading process (`SubmissionResult.from_checks`), or as a submission that could
 not be graded at all (`SubmissionResult.failed`); stamped with the notebook's hash and the suite version by
-grading.grade_notebook; stored by `ResultStore`; read by the gradebook stage, nbgrader's preprocessor, feedback and
+grade.grade_notebook; stored by `ResultStore`; read by the gradebook stage, nbgrader's preprocessor, feedback and
 the reports. The JSON file is the dataclasses' fields (`to_json` / `from_json`), written atomically by
-`write_json_atomically`, the only writer of grading files.
+`write_json_atomically`.
 """
 
 from __future__ import annotations

@@ -43,6 +43,8 @@ def means_agree_pvalue(got: np.ndarray, want: np.ndarray, rtol: float = 1e-5) ->
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     if got.ndim == 1:
         got, want = got[:, None], want[:, None]
+    if not np.isfinite(got).all():
+        return 0.0  # (NaN would compare as "no evidence" below)
     floor = (rtol * np.abs(want.mean(0))) ** 2 + 1e-24
     z = (got.mean(0) - want.mean(0)) / np.sqrt(got.var(0, ddof=1) / len(got) + want.var(0, ddof=1) / len(want) + floor)
     return float(min(1.0, 2 * stats.norm.sf(np.abs(z).max()) * got.shape[1]))
@@ -53,13 +55,15 @@ def same_binary_distribution_pvalue(got: np.ndarray, want: np.ndarray) -> float:
     bugs change: each coordinate's frequency (two-proportion tests) and the number of ones per row, which depends
     on the coordinates jointly (chi-square test of homogeneity); the smallest p-value, Bonferroni over D + 1 tests."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if not np.isfinite(got).all():
+        return 0.0
     tables = [np.array([[g.sum(), len(g) - g.sum()], [w.sum(), len(w) - w.sum()]]) for g, w in zip(got.T, want.T,
                                                                                                    strict=True)]
     counts = np.array([np.bincount(got.sum(1).astype(int), minlength=got.shape[1] + 1),
                        np.bincount(want.sum(1).astype(int), minlength=got.shape[1] + 1)])
     counts = counts[:, counts.sum(0) >= 20]  # sparse tails out, as the chi-square approximation requires
-    p_values = [_homogeneity_pvalue(t) for t in [*tables, counts]]
-    return float(min(1.0, min(p_values) * len(p_values)))
+    p_values = np.array([_homogeneity_pvalue(t) for t in [*tables, counts]])
+    return float(min(1.0, np.nan_to_num(p_values, nan=0.0).min() * len(p_values)))
 
 
 def _homogeneity_pvalue(table: np.ndarray) -> float:

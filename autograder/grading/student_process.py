@@ -56,8 +56,8 @@ class StudentProcess:
 
     A crash, a hang or os._exit ends that process; the next call starts a new one (re-running the cells), at most
     MAX_RESTARTS times, so one hung check fails alone. A sandboxed process gets the limits, and, where
-    bubblewrap can start, the allowlist view of sandbox.py, no network, its own PID namespace and (as root) its own
-    unprivileged user.
+    bubblewrap can start, the allowlist view of sandbox/isolation.py, no network, its own PID namespace and (as root)
+    its own unprivileged user.
     """
 
     def __init__(self, cells: list[str], probes: Path, limits: Limits | None = None, sandboxed: bool = True,

@@ -6,9 +6,10 @@ from autograder.grading.contract import check
 from autograder.grading.stats import FALSE_ALARM_RATE, binary_codes, goodness_of_fit_pvalue
 
 
-def random_architecture(rng, max_dim=9):
+def random_architecture(rng, max_dim=9, layers=None):
+    """(D, hidden widths, ordering): D in 3..max_dim, `layers` hidden layers (random 1 or 2 when None)."""
     dim = int(rng.integers(3, max_dim + 1))
-    hidden = [int(h) for h in rng.integers(dim, 3 * dim, size=int(rng.integers(1, 3)))]
+    hidden = [int(h) for h in rng.integers(dim, 3 * dim, size=layers or int(rng.integers(1, 3)))]
     return dim, hidden, rng.permutation(dim)
 
 
@@ -23,8 +24,8 @@ def four_cycle(rng) -> np.ndarray:
 
 @check("made", points=1)
 def test_masks_equal_the_reference_for_random_sizes_and_orderings(grader):
-    for _ in range(5):
-        dim, hidden, ordering = random_architecture(grader.rng)
+    for layers in (1, 2, None, None, None):  # one and two hidden layers on every seed
+        dim, hidden, ordering = random_architecture(grader.rng, layers=layers)
         got, want = grader.both("made_masks", ordering=ordering, hidden=hidden)
         grader.expect(int(got["count"]) == int(want["count"]), "made_masks must return L + 1 masks for L hidden layers")
         for i in range(int(want["count"])):
@@ -54,8 +55,8 @@ def test_log_prob_matches_the_reference_and_stays_finite_for_extreme_logits(grad
 
 @check("made", points=0.5)
 def test_every_output_depends_only_on_inputs_earlier_in_the_ordering(grader):
-    for _ in range(3):
-        dim, hidden, ordering = random_architecture(grader.rng)
+    for layers in (1, 2, None):
+        dim, hidden, ordering = random_architecture(grader.rng, layers=layers)
         hidden = [max(h, 4 * dim) for h in hidden]
         x = grader.rng.normal(size=(16, dim)).astype(np.float32)
         jacobian = grader.student("made_jacobian", input_dim=dim, hidden=hidden, ordering=ordering, x=x)["jacobian"]

@@ -98,6 +98,17 @@ BUGS = {
 }
 
 ALTERNATIVES = {
+    "elbo_with_analytic_kl_and_sampling_by_comparison": Variant(
+        "VAE.elbo with the closed-form KL instead of log p(z) - log q(z | x) at the sample, and VAE.sample by "
+        "comparing uniform noise with the probabilities: other noise, the same distributions",
+        (Patch("vae_answer", "return self.log_weights(x, 1)[0]",
+               "x = x.flatten(1).float()\n        mu, logvar = self.encode(x)\n"
+               "        reconstruction = -bernoulli_nll(x, self.decoder(reparameterize(mu, logvar)))\n"
+               "        return reconstruction - kl_diag_gaussians(mu, logvar, torch.zeros_like(mu), "
+               "torch.zeros_like(logvar))"),
+         Patch("vae_answer", "return torch.bernoulli(torch.sigmoid(self.decoder(z)))",
+               "probabilities = torch.sigmoid(self.decoder(z))\n"
+               "        return (torch.rand_like(probabilities) < probabilities).float()"),)),
     "torch_distributions_everywhere": Variant(
         "KL, likelihoods, reparameterisation and free bits through torch.distributions",
         (Patch("gaussian_answer", "return 0.5 * (logvar_p - logvar_q + torch.exp(logvar_q - logvar_p)\n"

@@ -10,15 +10,15 @@ from autograder.grading.contract import check
 
 
 def mixture_problem(rng, n=80, dim=2, k=3):
-    """Points from k clusters (every cluster gets n // k of them) and a random starting point of EM with one mean
-    in each cluster, so no component loses all its points (its covariance would become singular: the reference
-    itself fails on such a start, for 1 secret seed in a few hundred when the start was any k points)."""
+    """Points from k clusters (n // k or n // k + 1 each) and a random starting point of EM whose means are one
+    random point of each cluster, so no component loses all its points (its covariance would become singular: the
+    reference itself failed on some secret seeds when the start was any k points)."""
     centres = rng.normal(0, 4, (k, dim))
     labels = rng.permutation(np.arange(n) % k)
     x = centres[labels] + rng.normal(size=(n, dim))
     a = rng.normal(size=(k, dim, dim))
-    first_of_each = [int(rng.choice(np.flatnonzero(labels == j))) for j in range(k)]
-    start = {"weights": rng.dirichlet(2 * np.ones(k)), "means": x[first_of_each],
+    one_of_each = [int(rng.choice(np.flatnonzero(labels == j))) for j in range(k)]
+    start = {"weights": rng.dirichlet(2 * np.ones(k)), "means": x[one_of_each],
              "covariances": a @ a.transpose(0, 2, 1) + np.eye(dim)}
     return x, start
 

@@ -23,6 +23,7 @@ def test_iwae_is_stable_for_extreme_weights(grader):
     log_weights = grader.rng.normal(0, 5, (8, 6))
     shift = float(grader.rng.choice([-1, 1]) * 1e4)
     plain = grader.student("iwae_bound", log_weights=log_weights)["bound"]
+    grader.expect(bool(np.isfinite(plain).all()), "the bound is NaN or infinite for ordinary log-weights")
     shifted = grader.student("iwae_bound", log_weights=log_weights + shift)["bound"]
     grader.expect_close(shifted - shift, plain, "the bound overflows or underflows when every log-weight is near "
                         "+-1e4 (shifting all log-weights by c must shift the bound by c: use logsumexp)",

@@ -29,12 +29,14 @@ def test_samples_follow_the_posterior(grader):
     logvar = (grader.rng.choice([-1, 1], (3, 2)) * grader.rng.uniform(0.7, 2, (3, 2))).astype(np.float32)
     z = grader.student("reparameterized_samples", mu=mu, logvar=logvar, n=4000)["z"]
     grader.expect(z.shape == (4000, 3, 2), f"expected samples shaped (4000, 3, 2), got {z.shape}")
+    grader.expect(bool(np.isfinite(z).all()), "the samples contain NaN or infinity")
     standardised = ((z - mu) / np.exp(0.5 * logvar)).reshape(4000, -1)
-    p_values = [stats.kstest(column, "norm").pvalue for column in standardised.T]
-    grader.expect(min(p_values) > FALSE_ALARM_RATE / len(p_values), "the samples are not distributed as "
-                  "N(mu, exp(logvar)), independently for each sample")
-    grader.expect(independence_pvalue(standardised) > FALSE_ALARM_RATE, "the noise is shared: samples of different "
-                  "latent dimensions or different rows of the batch are correlated (draw one noise value per entry)")
+    p_values = np.array([stats.kstest(column, "norm").pvalue for column in standardised.T])
+    rate = FALSE_ALARM_RATE / 2  # two tests: the marginals, then independence
+    grader.expect(p_values.min() > rate / len(p_values), "the samples are not distributed as N(mu, exp(logvar)), "
+                  "independently for each sample")
+    grader.expect(independence_pvalue(standardised) > rate, "the noise is shared: samples of different latent "
+                  "dimensions or different rows of the batch are correlated (draw one noise value per entry)")
 
 
 def independence_pvalue(columns: np.ndarray) -> float:

@@ -3,7 +3,7 @@ included) and the number of processes, through Linux control groups.
 
 cgroup v2 where the memory and pids controllers are enabled for the children of the grader's own group (a delegated
 subtree) or, as root, of the hierarchy's root; else the v1 memory and pids hierarchies, which root can write. Where
-none is writable (an ordinary user without delegation), the per-process limits of sandbox.py remain and the
+none is writable (an ordinary user without delegation), the per-process limits of isolation.py remain and the
 sandbox's description says so.
 """
 

@@ -22,24 +22,21 @@ from pathlib import Path
 import numpy as np
 
 from autograder.grading.contract import Grader, ReferenceOutputs
-from autograder.grading.notebook import plan, read_notebook
-from autograder.grading.plugin import probes_path, reference_process
+from autograder.grading.notebook import read_notebook
+from autograder.grading.plugin import reference_process
 from autograder.grading.student_process import StudentProcess
-from autograder.layout import course_root, source_notebook
-from autograder.tools.power import REFERENCE, corpus_suspects, power, reference_suspect
+from autograder.layout import course_root, probes_file
+from autograder.tools.power import REFERENCE, corpus_suspects, power, reference_suspect, submission_cells
 
 
 def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds: range, notebook=None) -> list:
     root = course_root()
     function = getattr(importlib.import_module(f"autograder.{assignment}.{module}"), statistic)
-    student_cells = None
-    if notebook is not None:
-        student_cells = [c.source for c in plan(read_notebook(notebook), read_notebook(
-            source_notebook(root, assignment))).cells]
+    student_cells = None if notebook is None else submission_cells(assignment, read_notebook(notebook))
     values = []
     with reference_process(root, assignment) as reference:
         student = reference if student_cells is None else StudentProcess(
-            student_cells, probes_path(root, assignment), sandboxed=False)
+            student_cells, probes_file(root, assignment), sandboxed=False)
         outputs = ReferenceOutputs(lambda: reference, cache_dir=None)
         for seed in seeds:
             started = time.perf_counter()

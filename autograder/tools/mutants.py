@@ -3,8 +3,8 @@
 A *student function* is a function or method whose body holds a solution region (`### BEGIN SOLUTION`) of the
 solution notebook. Its mutant is the reference submission with that one function's results perturbed (floats
 scaled and shifted, 0/1 tensors with a fifth of their entries flipped, integers off by one), so a hidden check
-judges the function exactly when the mutant loses points. tests/test_hwN_grading.py grades every mutant;
-`python -m autograder.tools.calibrate --power hwN --mutants` reports them over several seeds.
+judges the function exactly when the mutant loses points. A slow test (tests/three_way.py) grades every mutant on
+one seed; `python -m autograder.tools.calibrate --power hwN --mutants` reports them over several seeds.
 """
 
 from __future__ import annotations
@@ -85,9 +85,7 @@ def mutant(notebook: nbformat.NotebookNode, function: StudentFunction) -> nbform
     """A copy of `notebook` whose `function` returns perturbed results (for its callers in the notebook too)."""
     mutated = copy.deepcopy(notebook)
     cell = next(c for c in mutated.cells if nbgrader_meta(c).get("grade_id") == function.cell)
-    owner, _, attribute = function.name.rpartition(".")
-    target = f"{owner}.{attribute}" if owner else attribute
-    cell.source += f"\n{PERTURB}\n{target} = _dgm_mutated({target})\n"
+    cell.source += f"\n{PERTURB}\n{function.name} = _dgm_mutated({function.name})\n"
     return mutated
 
 

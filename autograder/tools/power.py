@@ -21,11 +21,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.grading.contract import CheckFailed, Grader, ReferenceOutputs
+from autograder.grading.contract import Grader, ReferenceOutputs
 from autograder.grading.notebook import from_dict, plan, read_notebook
-from autograder.grading.plugin import probes_path, reference_process
+from autograder.grading.plugin import reference_process
 from autograder.grading.student_process import StudentProcess
-from autograder.layout import course_root, source_notebook
+from autograder.layout import course_root, probes_file, source_notebook
 from autograder.pipeline.examples import Variant, apply_patches, reference_submission
 
 
@@ -83,7 +83,7 @@ def run_checks(assignment: str, notebook: nbformat.NotebookNode, checks: list[Hi
     seed's grading ends at its first failed check (enough to know that the submission is judged)."""
     started = time.perf_counter()
     verdicts = Verdicts()
-    with StudentProcess(submission_cells(assignment, notebook), probes_path(course_root(), assignment),
+    with StudentProcess(submission_cells(assignment, notebook), probes_file(course_root(), assignment),
                         sandboxed=False, label="the corpus") as student:
         for seed in seeds:
             failed = verdicts.failed.setdefault(seed, {})
@@ -95,8 +95,11 @@ def run_checks(assignment: str, notebook: nbformat.NotebookNode, checks: list[Hi
                 grader = Grader(student, reference, seed, hidden.check_id, hidden.timeout, memo=memo)
                 try:
                     hidden.function(grader)
-                except CheckFailed as error:
+                except AssertionError as error:  # CheckFailed, or a check's plain assert: failed, as in the plugin
                     failed[hidden.check_id] = str(error)
+                except Exception as error:  # noqa: BLE001 - a grader error also scores 0 in the plugin; shown
+                    failed[hidden.check_id] = f"grader error: {type(error).__name__}: {error}"
+                    print(f"  {hidden.check_id} on seed {seed}: {failed[hidden.check_id]}", flush=True)
     verdicts.seconds = time.perf_counter() - started
     return verdicts
 
