@@ -64,6 +64,9 @@ def fit(
         carriage-return floods in log files.
     keep_best: end with the weights of the epoch with the lowest validation "total" (early stopping without
         stopping; needs val_data); History.best_epoch says which.
+    device: where to train (default: $DGMLIB_DEVICE, else CUDA when available). The model goes back to the device it
+        came on afterwards (as PyTorch Lightning does), so code written for the CPU keeps working on a GPU machine;
+        move it with model.to(get_device()) first to keep it on the GPU.
     """
     if keep_best and val_data is None:
         raise ValueError("keep_best needs val_data: the best epoch is the one with the lowest validation loss")
@@ -139,6 +142,7 @@ class _Setup:
     def __init__(self, model, train_data, val_data, batch_size, seed, device, use_labels):
         self.generator = seed_everything(seed)
         self.device = get_device(device) if not isinstance(device, torch.device) else device
+        self.home = next((t.device for t in (*model.parameters(), *model.buffers())), torch.device("cpu"))
         self.model = model.to(self.device)
         self.use_labels = use_labels
         self.train_loader = _as_loader(train_data, batch_size, shuffle=True, seed=seed)
@@ -189,7 +193,7 @@ class _Setup:
         finally:
             if best is not None:
                 self.model.load_state_dict(best)
-            self.model.eval()
+            self.model.to(self.home).eval()
             history.seconds = timer.stop()
         history.train, history.val = dict(history.train), dict(history.val)
         return history

@@ -134,12 +134,38 @@ def test_models_must_implement_the_interface():
     assert Histogram(3).device.type == "cpu"
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_fit_runs_on_cuda():
+class RecordsDevices(Histogram):
+    """A Histogram that remembers the device of every batch and every move."""
+
+    def __init__(self):
+        super().__init__(10)
+        self.batch_devices, self.moves = set(), []
+
+    def loss(self, x):
+        self.batch_devices.add(x.device.type)
+        return super().loss(x)
+
+    def to(self, *args, **kwargs):
+        self.moves.append(torch.device(args[0]).type)
+        return super().to(*args, **kwargs)
+
+
+def test_fit_returns_the_model_to_the_device_it_came_on():
     _, train, val = data()
-    model = Histogram(10)
+    model = RecordsDevices()
+    fit(model, train, val, epochs=1, device="cpu", progress=False)
+    assert model.moves == ["cpu", "cpu"], "fit must move the model to its device, then back where it came from"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fit_trains_on_cuda_and_leaves_the_model_where_it_was():
+    _, train, val = data()
+    model = RecordsDevices()
     fit(model, train, val, epochs=1, device="cuda", progress=False)
-    assert model.device.type == "cuda"
+    assert model.batch_devices == {"cuda"} and model.device.type == "cpu"
+    model.log_prob(val)  # CPU code keeps working after training on the GPU
+    fit(model.to("cuda"), train, val, epochs=1, progress=False)
+    assert model.device.type == "cuda", "a model the user put on the GPU stays there"
 
 
 def test_keep_best_ends_with_the_weights_of_the_lowest_validation_loss():

@@ -21,6 +21,7 @@ from autograder.layout import course_root, source_notebook
 from dgmlib.data import idx_images_and_labels
 from dgmlib.metrics import bits_per_dim
 from dgmlib.train import fit
+from dgmlib.utils import get_device
 
 PUBLISHED = {"MADE": 0.1106, "PixelCNN": 0.0756}
 
@@ -62,6 +63,7 @@ def main(argv=None) -> None:
     }
     for name, (model, x_train, x_test, epochs) in models.items():
         started = time.perf_counter()
+        model.to(get_device())  # fit returns a model to where it came from: train and evaluate on the GPU
         fit(model, x_train, epochs=epochs, lr=1e-3, batch_size=128, seed=0)
         seconds = time.perf_counter() - started
         nll = held_out_nll(model, x_test)
