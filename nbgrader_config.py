@@ -2,6 +2,7 @@
 
 try:
     from autograder import layout  # the one owner of the course's paths
+    from autograder.grading.notebook import TEXT_STUB
     from autograder.grading.requirements import require_grader
 except ImportError:  # nbgrader would otherwise fall back to its own folders, silently
     raise SystemExit("dgm-course: this course's package is not installed in the Python that runs nbgrader; from the "
@@ -22,7 +23,7 @@ c.Execute.timeout = 180
 c.Execute.startup_timeout = 120
 
 c.ClearSolutions.code_stub = {"python": "raise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.text_stub = TEXT_STUB
 
 # Scores come from the hidden suites in autograder/, computed outside the student's kernel
 # (autograder/grading/plugin.py): TrustedAutograde takes the place of nbgrader's Execute preprocessor, so
@@ -49,3 +50,11 @@ c.Autograde.autograde_preprocessors = [
 ]
 # A deleted check cell comes back (scored) instead of breaking the batch (nbgrader#1941).
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback pages have one writer: nbgrader's generate_feedback (formgrader's "Generate Feedback", `nbgrader
+# generate_feedback` and `dgm-grade feedback` alike) renders feedback/<student>/<hw>/<hw>.html with this course's page
+# (autograder/pipeline/reports.py), which release_feedback then releases to the exchange unchanged.
+from autograder.pipeline.reports import FeedbackExporter  # noqa: E402
+
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.GenerateFeedback.preprocessors = []  # the page reads the gradebook and the stored results itself

@@ -4,8 +4,10 @@ The repository root is an nbgrader course directory; nbgrader_config.py takes it
 and dgm-grade agree by construction:
 
     solutions/<hw>/<hw>.ipynb                 source notebooks (nbgrader's source_directory)
+    seminars/, dgmlib/                        what students get besides the release (`dgm-grade publish`)
     homeworks/<hw>/<hw>.ipynb                 the student release (release_directory)
     submitted/<student>/<hw>/<hw>.ipynb       collected submissions (nbgrader's layout)
+    submitted/<student>/<hw>/timestamp.txt    when the student submitted (from the source, never collection time)
     feedback/<student>/<hw>/<hw>.html         feedback pages
     gradebook.db                              nbgrader's gradebook
     .grading/<hw>/                            private grading state: secret_seed, results/, reference-<seed>/,
@@ -21,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.errors import CourseNotFound
+
 COURSE_ROOT_ENV = "DGM_COURSE_ROOT"
 SOURCE_DIRECTORY = "solutions"
 RELEASE_DIRECTORY = "homeworks"
@@ -28,6 +32,8 @@ SUBMITTED_DIRECTORY = "submitted"
 FEEDBACK_DIRECTORY = "feedback"
 GRADING_DIRECTORY = ".grading"
 GRADEBOOK = "gradebook.db"
+SEMINARS_DIRECTORY = "seminars"  # one notebook per lecture, for students
+LIBRARY_DIRECTORY = "dgmlib"  # the library the notebooks import, for students
 
 
 def course_root(start: str | os.PathLike | None = None) -> Path:
@@ -39,7 +45,8 @@ def course_root(start: str | os.PathLike | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").exists():
             return folder
-    raise FileNotFoundError(f"no nbgrader_config.py at or above {here}: run from the course directory")
+    raise CourseNotFound(f"{here} is not in a course directory (no nbgrader_config.py here or above); run from "
+                         f"the course directory, or pass --course or set ${COURSE_ROOT_ENV}")
 
 
 def assignments(root: Path) -> list[str]:
@@ -94,6 +101,16 @@ def submitted_root(root: Path) -> Path:
 
 def submitted_notebook(root: Path, student: str, assignment: str) -> Path:
     return submitted_root(root) / student / assignment / f"{assignment}.ipynb"
+
+
+def submission_timestamp(root: Path, student: str, assignment: str) -> Path:
+    """When the student submitted (nbgrader's timestamp.txt next to the submitted notebook)."""
+    return submitted_root(root) / student / assignment / "timestamp.txt"
+
+
+def submission_secret(root: Path, student: str, assignment: str) -> Path:
+    """nbgrader's submission_secret.txt next to the submitted notebook (release_feedback names pages after it)."""
+    return submitted_root(root) / student / assignment / "submission_secret.txt"
 
 
 def feedback_page(root: Path, student: str, assignment: str) -> Path:

@@ -51,8 +51,12 @@ def plot_training_curves(train: dict[str, list[float]] | list[float], val: dict[
     return save(fig, path)
 
 
-def make_grid(images, nrow: int = 8, padding: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """Arrange images (N, C, H, W) in [0, 1] into one (rows*(H+p)+p, nrow*(W+p)+p, C) array."""
+PAD_VALUE = 0.5  # mid grey between grid cells: visible next to black backgrounds and white strokes alike
+
+
+def make_grid(images, nrow: int = 8, padding: int = 1, pad_value: float = PAD_VALUE) -> np.ndarray:
+    """Arrange images (N, C, H, W) in [0, 1] into one (rows*(H+p)+p, nrow*(W+p)+p, C) array, the cells separated
+    by `padding` pixels of `pad_value` (and empty cells of the last row filled with it)."""
     images = _numpy(images).astype(np.float32)
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {images.shape}")

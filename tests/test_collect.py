@@ -64,3 +64,16 @@ def test_notebooks_past_the_caps_are_imported_and_reported(tmp_path):
     assert report.imported == ["deep", "many"]
     assert any("nested too deeply" in p for p in report.problems)
     assert any(f"more than the {MAX_CELLS}" in p for p in report.problems)
+
+
+def test_symbolic_links_and_odd_characters_are_never_imported(tmp_path):
+    inbox = tmp_path / "inbox"
+    notebooks(inbox, ["alice.ipynb"])
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    (inbox / "mallory.ipynb").symlink_to(secret)
+    (inbox / "bob\n.ipynb").write_text((inbox / "alice.ipynb").read_text())
+    report = collect(tmp_path, "hw1", inbox)
+    assert report.imported == ["alice"]
+    assert any("mallory.ipynb: a symbolic link, skipped" in p for p in report.problems)
+    assert not (tmp_path / "submitted" / "mallory").exists() and not (tmp_path / "submitted" / "bob\n").exists()

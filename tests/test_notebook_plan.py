@@ -94,3 +94,19 @@ def test_unreadable_submissions_get_a_message_a_student_understands(tmp_path, co
     path.write_bytes(content)
     with pytest.raises(SubmissionError, match=message):
         read_notebook(path)
+
+
+def test_cells_are_named_by_the_number_the_student_counts_code_cells_only():
+    """Markdown cells, check cells and skipped cells: the student counts every code cell and no markdown cell."""
+    source, student = source_notebook(), source_notebook()
+    student.cells.insert(0, cell("markdown", "# Homework 1"))
+    student.cells.insert(1, cell("markdown", "Read me first."))
+    student.cells.insert(3, cell("markdown", "## Task f"))
+    student.cells.insert(6, cell("code", "1 / 0"))  # after the check cell: the notebook's 7th cell, 4th code cell
+    result = plan(student, source)
+    where = {c.source: c.where for c in result.cells}
+    assert where["1 / 0"] == "code cell 4"
+    assert where["import math"] == "code cell 1 ('setup')" and where["def g(x):\n    return x + 1"] == (
+        "code cell 6 ('g_answer')")
+    del student.cells[2]
+    assert plan(student, source).cells[0].where == "the restored given cell 'setup'"

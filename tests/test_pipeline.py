@@ -135,7 +135,8 @@ def test_cli_collect_and_autograde_one_student(hw1_course, tmp_path, capsys):
     assert main(["--course", str(course), "collect", "hw1", str(inbox)]) == 0
     assert "latecomer (2).ipynb" in capsys.readouterr().out
     assert main(["--course", str(course), "autograde", "hw1", "--student", "latecomer", "--workers", "1"]) == 0
-    assert "graded 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "graded 1" in out and "\n  latecomer  8 / 8\n" in out, "one line per student: earned / maximum"
     assert ResultStore(course, "hw1").load("latecomer").earned == 8
 
 

@@ -29,7 +29,7 @@ def test_make_grid_places_each_image_in_its_cell():
     grid = plot.make_grid(images, nrow=3, padding=1)
     assert grid.shape == (2 * 3 + 1, 3 * 4 + 1, 1)
     assert grid[1, 1, 0] == 0.0 and grid[1, 5, 0] == 0.25 and grid[4, 5, 0] == 1.0
-    assert (grid[0] == 1.0).all(), "padding rows keep the pad value"
+    assert (grid[0] == plot.PAD_VALUE).all(), "padding rows keep the pad value"
 
 
 def test_image_grid_png_shows_the_digits(tmp_path):
@@ -39,6 +39,17 @@ def test_image_grid_png_shows_the_digits(tmp_path):
     assert np.allclose(shown, plot.make_grid(images[:16], nrow=4)[..., 0])
     png = read_png(tmp_path / "grid.png")
     assert png[..., :3].std() > 0.1, "a grid of digits is not a blank image"
+
+
+def test_grid_padding_stands_out_from_black_and_white_images(tmp_path):
+    """White digits on a black background: the padding between cells is neither colour, so cells stay apart."""
+    images = torch.stack([torch.zeros(1, 4, 4), torch.ones(1, 4, 4), torch.ones(1, 4, 4)])
+    fig = plot.plot_image_grid(images, nrow=3, path=tmp_path / "grid.png")
+    shown = np.asarray(fig.axes[0].images[0].get_array())
+    padding = np.concatenate([shown[0], shown[-1], shown[:, 0], shown[:, 5], shown[:, 10], shown[:, -1]])
+    assert 0.25 <= padding.min() and padding.max() <= 0.75, "padding is far from both black (0) and white (1)"
+    png = read_png(tmp_path / "grid.png")[..., :3].mean(-1)
+    assert ((png > 0.25) & (png < 0.75)).mean() > 0.01, "the separator between the two white cells is drawn"
 
 
 def test_image_grid_scales_integer_levels():

@@ -89,3 +89,23 @@ def test_a_process_that_keeps_dying_stops_being_restarted(tmp_path):
                 p.call("value", kwargs={"name": "x"})
         with pytest.raises(ProcessDied, match="too many times"):
             p.call("value", kwargs={"name": "x"})
+
+
+def test_a_cell_that_ends_the_process_is_named_as_the_student_counts_it(tmp_path):
+    """Markdown cells before it and a check cell (not run) do not shift the number the message gives."""
+    import nbformat
+
+    from autograder.grading.notebook import plan
+
+    check = nbformat.v4.new_code_cell("assert x == 1")
+    check.metadata["nbgrader"] = {"grade_id": "task_x", "grade": True, "solution": False, "locked": True, "points": 1}
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Homework"), nbformat.v4.new_code_cell("x = 1"), check,
+        nbformat.v4.new_markdown_cell("## Next"), nbformat.v4.new_code_cell("import os\nos._exit(1)")])
+    cells = plan(notebook, notebook).cells
+    probes = tmp_path / "probes.py"
+    probes.write_text(PROBES)
+    with StudentProcess([c.source for c in cells], probes, Limits(startup_seconds=10),
+                        cell_names=[c.where for c in cells]) as p:
+        with pytest.raises(ProcessDied, match=r"\(in code cell 3\)$"):  # 5th cell, 2nd of those run
+            p.call("value", kwargs={"name": "x"})

@@ -40,6 +40,7 @@ SKIP_TAG = "skip-grading"
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a homework notebook with its plots is a few MB
 MAX_CELLS = 5000  # a homework has about a hundred
 TASK_PREFIX = "task_"  # grade_id of a check cell: task_<task name>
+TEXT_STUB = "YOUR ANSWER HERE"  # what a theory answer holds until the student writes one (nbgrader_config.py)
 
 
 class SubmissionError(Exception):
@@ -48,9 +49,17 @@ class SubmissionError(Exception):
 
 @dataclass
 class CodeCell:
-    index: int  # position in the student's notebook (-1: restored from the source)
+    index: int  # position in the student's notebook, every cell counted from 0 (-1: restored from the source)
     source: str
     grade_id: str | None = None
+    number: int = 0  # what the student counts: 1-based among the notebook's code cells only (0: restored)
+
+    @property
+    def where(self) -> str:
+        """The cell as messages to the student name it: `code cell 7`, or the given cell the grader restored."""
+        if self.number <= 0:
+            return f"the restored given cell '{self.grade_id}'"
+        return f"code cell {self.number}" + (f" ('{self.grade_id}')" if self.grade_id else "")
 
 
 @dataclass
@@ -156,9 +165,11 @@ def plan(student: NotebookNode, source: NotebookNode) -> GradingPlan:
                 result.cells.append(CodeCell(-1, by_id[gid][1].source, gid))
                 result.problems.append(f"the given cell '{gid}' was deleted; the grader used the original")
 
+    code_cells = 0  # the code cells so far, as the student counts them
     for index, cell in enumerate(student.cells):
         gid = nbgrader_meta(cell).get("grade_id")
         known = gid in by_id
+        code_cells += cell.cell_type == "code"
         if known:
             seen[gid] = seen.get(gid, 0) + 1
             restore_given_before(by_id[gid][0])
@@ -170,9 +181,9 @@ def plan(student: NotebookNode, source: NotebookNode) -> GradingPlan:
             placed.add(gid)
             if cell.source != by_id[gid][1].source:
                 result.problems.append(f"the given cell '{gid}' was edited; the grader used the original")
-            result.cells.append(CodeCell(index, by_id[gid][1].source, gid))
+            result.cells.append(CodeCell(index, by_id[gid][1].source, gid, code_cells))
         else:
-            result.cells.append(CodeCell(index, cell.source, gid if known else None))
+            result.cells.append(CodeCell(index, cell.source, gid if known else None, code_cells))
     restore_given_before(len(source.cells) + 1)
 
     for gid, count in seen.items():

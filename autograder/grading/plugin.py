@@ -76,7 +76,8 @@ class GradingSession:
             self.fatal = str(error)
         else:
             self.problems = grading_plan.problems
-            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env())
+            self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env(),
+                                          cell_names=[c.where for c in grading_plan.cells])
             self.student_cells = grading_plan.cells
         cache = None if config.getoption("no_reference_cache") else (
             reference_cache(self.root, assignment, self.secret_seed))
@@ -93,8 +94,7 @@ class GradingSession:
         problems = []
         for cell, report in zip(self.student_cells, self.student.cell_reports, strict=False):
             if report["error"]:
-                where = f"code cell {cell.index + 1}" if cell.index >= 0 else f"restored cell '{cell.grade_id}'"
-                problems.append(f"{where} raised {report['error']}")
+                problems.append(f"{cell.where} raised {report['error']}")
         return problems
 
     def close(self):

@@ -11,7 +11,7 @@ import importlib.util
 
 # import name -> the distribution pyproject.toml's [grader] extra installs it from
 GRADER_PACKAGES = {"nbgrader": "nbgrader", "nbformat": "nbformat", "nbclient": "nbclient", "pytest": "pytest",
-                   "distributed": "distributed", "IPython": "ipython"}
+                   "distributed": "distributed", "IPython": "ipython", "latex2mathml": "latex2mathml"}
 
 
 def missing_packages(packages: dict[str, str]) -> list[str]:

@@ -61,8 +61,9 @@ class StudentProcess:
     """
 
     def __init__(self, cells: list[str], probes: Path, limits: Limits | None = None, sandboxed: bool = True,
-                 label: str = "your notebook"):
+                 label: str = "your notebook", cell_names: list[str] | None = None):
         self.cells, self.probes, self.sandboxed, self.label = cells, Path(probes), sandboxed, label
+        self.cell_names = cell_names or []  # how messages name each cell (notebook.CodeCell.where)
         self.limits = limits or Limits()
         self.sandbox = Sandbox(self.limits) if sandboxed else None
         self.uid = self.sandbox.uid if self.sandbox is not None and self.sandbox.isolated else None
@@ -283,9 +284,14 @@ class StudentProcess:
             self._died("it wrote garbage to the grader's channel")
         return message
 
+    def _cell_name(self, position: int) -> str:
+        """How messages name the cell at `position` of those run (a position the process reported, so checked)."""
+        named = 0 <= position < len(self.cell_names)
+        return self.cell_names[position] if named else f"code cell {position + 1} of those run"
+
     def _died(self, why: str):
         starting = self._current_cell is not None and self.cell_reports is None
-        where = f" (in code cell {self._current_cell + 1} of those run)" if starting else ""  # (an int: wait_ready)
+        where = f" (in {self._cell_name(self._current_cell)})" if starting else ""
         self.died = why + where
         self.close()
         raise ProcessDied(f"{self.label} was stopped: {why}{where}")

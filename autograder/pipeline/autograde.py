@@ -16,8 +16,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from autograder.grading.grade import grade_notebook, suite_version
+from autograder.grading.notebook import nbgrader_meta, read_notebook, task_cells
 from autograder.grading.results import DEFAULT_WALL_SECONDS, ResultStore
-from autograder.layout import secret_seed, submitted_root
+from autograder.layout import secret_seed, source_notebook, submitted_root
 from autograder.pipeline.gradebook import GradebookWriter, ensure_assignment
 
 
@@ -26,6 +27,8 @@ class AutogradeReport:
     graded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
+    earned: dict[str, float] = field(default_factory=dict)  # practice points of every student with a result
+    maximum: float = 0.0  # the assignment's practice points (its check cells' points, as in the gradebook)
 
 
 def submissions(root: Path, assignment: str) -> dict[str, Path]:
@@ -43,6 +46,12 @@ def grade_remote(root: str, assignment: str, name: str, content: bytes, wall_sec
         path = Path(tmp) / name
         path.write_bytes(content)
         return grade_notebook(Path(root), assignment, path, wall_seconds, seed, memory_gb)
+
+
+def practice_maximum(root: Path, assignment: str) -> float:
+    """The assignment's autograded points: the sum of its check cells' points, the maximum nbgrader records."""
+    source = read_notebook(source_notebook(root, assignment))
+    return sum(float(nbgrader_meta(cell).get("points") or 0) for cell in task_cells(source).values())
 
 
 def _local_executor(workers: int):
@@ -63,7 +72,7 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
               wall_seconds: float = DEFAULT_WALL_SECONDS, memory_gb: float | None = None,
               progress: bool = True) -> AutogradeReport:
     root = Path(root)
-    report = AutogradeReport()
+    report = AutogradeReport(maximum=practice_maximum(root, assignment))
     available = submissions(root, assignment)
     chosen = list(available) if students is None else list(students)
     missing = [s for s in chosen if s not in available]
@@ -104,6 +113,7 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
         document = store.load(student)
         if document is None:
             continue
+        report.earned[student] = document.earned
         if force or student in report.graded or not writer.is_recorded(student):
             problem = writer.record(student)
             if problem:

@@ -20,6 +20,7 @@ from autograder.pipeline.collect import collect
 from autograder.pipeline.examples import demo_submissions
 from autograder.pipeline.gradebook import gradebook_rows
 from autograder.pipeline.reports import (
+    final_notes,
     final_table,
     format_table,
     points_table,
@@ -106,10 +107,12 @@ def run_demo(output: Path = Path("demo_output"), workers: int = 2) -> int:
     columns, rows = points_table(course)
     (course / "grades.csv").write_text(to_csv(columns, rows))
     print(format_table(columns, rows))
-    print("\n== final scores (dgm-grade final); theory answers are still pending manual grading in formgrader")
+    print("\n== final scores (dgm-grade final)")
     columns, rows = final_table(course)
     (course / "final_scores.csv").write_text(to_csv(columns, rows))
     print(format_table(columns, rows))
+    for note in final_notes(rows):
+        print(note)
     print(f"\nfeedback: {feedback_page(course, '<student>', '<assignment>').parent}/; gradebook: "
           f"{gradebook_path(course)}")
     return 0 if ok else 1

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 import signal
 import threading
 import warnings
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -20,7 +22,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.grading.notebook import SubmissionError, read_notebook
 from autograder.grading.results import ResultStore
-from autograder.layout import grading_dir, submitted_notebook
+from autograder.layout import grading_dir, submission_secret, submission_timestamp, submitted_notebook
 
 RECORD_SECONDS = 120  # nbgrader's own autograde of one stored result (normally about a second)
 
@@ -112,8 +114,26 @@ class GradebookWriter:
         if not success:
             problem = (results.fatal if results else None) or failure
             self._record_zero(student)
+            self._stand_in_for_autograded(student, problem)
         (self.markers / student).write_text(self._fingerprint(student))
         return problem
+
+    def _stand_in_for_autograded(self, student: str, problem: str) -> None:
+        """Where nbgrader's autograde failed, leave what it leaves in autograded/<student>/<assignment>/: a notebook
+        (one cell telling the TA in formgrader why nothing was graded) and the submission's timestamp and secret, so
+        nbgrader's generate_feedback and release_feedback reach this student too (the page comes from the stored
+        result, not from this notebook)."""
+        coursedir = self.api.coursedir
+        folder = Path(coursedir.format_path(coursedir.autograded_directory, student, self.assignment))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for path in (submission_timestamp(self.root, student, self.assignment),
+                     submission_secret(self.root, student, self.assignment)):
+            if path.is_file():
+                shutil.copy(path, folder / path.name)
+        cell = nbformat.v4.new_markdown_cell(f"nbgrader could not autograde this submission; every autograded task "
+                                             f"scores 0. Why: {problem}")
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), folder / f"{self.assignment}.ipynb")
 
     def _record_zero(self, student: str) -> None:
         with open_gradebook(self.api) as gb:
@@ -127,19 +147,31 @@ class GradebookWriter:
             gb.db.commit()
 
 
-def gradebook_rows(root: Path) -> list[dict]:
-    """One row per (student, assignment, graded cell) from the gradebook: scores, maxima, pending manual grades."""
-    api = nbgrader_api(root)
+def gradebook_rows(root: Path, assignment: str | None = None, student: str | None = None) -> list[dict]:
+    """One row per (student, assignment, graded cell) from the course's gradebook (see `cell_rows`)."""
+    with open_gradebook(nbgrader_api(root)) as gb:
+        return cell_rows(gb, assignment, student)
+
+
+def cell_rows(gb: Gradebook, assignment: str | None = None, student: str | None = None) -> list[dict]:
+    """One row per (student, assignment, graded cell) of an open gradebook: scores, maxima, pending manual grades
+    and the comment a TA wrote on the cell in formgrader (None when there is none); only one assignment's and one
+    student's rows when they are given."""
     rows = []
-    with open_gradebook(api) as gb:
-        for assignment in gb.assignments:
-            for submission in assignment.submissions:
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        rows.append({
-                            "student": submission.student.id, "assignment": assignment.name, "cell": grade.name,
-                            "score": float(grade.score or 0.0), "max_score": float(grade.max_score),
-                            "pending": bool(grade.needs_manual_grade), "manual": grade.cell.cell_type == "markdown",
-                        })
+    for entry in gb.assignments:
+        if assignment not in (None, entry.name):
+            continue
+        for submission in entry.submissions:
+            if student not in (None, submission.student.id):
+                continue
+            for notebook in submission.notebooks:
+                comments = {comment.name: comment.manual_comment for comment in notebook.comments}
+                for grade in notebook.grades:
+                    rows.append({
+                        "student": submission.student.id, "assignment": entry.name, "cell": grade.name,
+                        "score": float(grade.score or 0.0), "max_score": float(grade.max_score),
+                        "pending": bool(grade.needs_manual_grade), "manual": grade.cell.cell_type == "markdown",
+                        "comment": comments.get(grade.name) or None,
+                    })
     return rows
 

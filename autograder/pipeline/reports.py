@@ -1,21 +1,41 @@
-"""What comes out of grading: per-student feedback, the points table, exam scores and final course scores."""
+"""What comes out of grading: per-student feedback, the points table, exam scores and final course scores.
+
+Feedback pages have a single writer, nbgrader's own generate_feedback. nbgrader_config.py makes FeedbackExporter the
+exporter of its GenerateFeedback converter, so formgrader's "Generate Feedback" button, `nbgrader generate_feedback`
+and `dgm-grade feedback` (write_feedback, which calls nbgrader's API) all write feedback/<student>/<hw>/<hw>.html
+through the same code, from the same gradebook and stored results: whichever ran last, the page is the same. nbgrader
+also copies the submission's timestamp.txt and submission_secret.txt next to the page, so `nbgrader release_feedback`
+puts exactly this page into the exchange, under the name `nbgrader fetch_feedback` looks for. (A page of our own
+under another file name would be released too, but never fetched: fetch_feedback only looks for pages named after
+the notebooks the student submitted.) A notebook nbgrader could not autograde gets a stand-in autograded copy from
+the gradebook stage (gradebook.py), so its student gets a page through the same flow.
+"""
 
 from __future__ import annotations
 
 import csv
+import glob
 import html
 import io
 import math
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grading.notebook import TASK_PREFIX
+from nbconvert.exporters import Exporter
+from nbgrader.api import Gradebook
+from traitlets import default
+
+from autograder.errors import UserError
+from autograder.grading.notebook import TASK_PREFIX, TEXT_STUB, nbgrader_meta, read_notebook, task_cells
 from autograder.grading.results import ResultStore, SubmissionResult
-from autograder.layout import exam_csv, feedback_page
+from autograder.layout import exam_csv, feedback_page, source_notebook
 from autograder.pipeline.autograde import submissions
 from autograder.pipeline.collect import STUDENT_ID
-from autograder.pipeline.gradebook import gradebook_rows
+from autograder.pipeline.gradebook import cell_rows, gradebook_rows, nbgrader_api
+from autograder.pipeline.late import add_late_columns, late_note, lateness, penalty_columns, percent
+from autograder.pipeline.math_html import text_html
 
 EXAM_MAX = 26.0
 
@@ -26,36 +46,121 @@ def final_score(total_points: float) -> float:
 
 
 # --- feedback -------------------------------------------------------------------------------------------------
-def feedback_html(student: str, assignment: str, document: SubmissionResult, manual: list[dict]) -> str:
-    """One student's feedback: points and messages per task, theory scores, notebook problems. The messages are
-    the ones check authors wrote; no hidden input, reference value or test code appears."""
+@dataclass
+class GradedCell:
+    """One graded cell of an assignment as a student's feedback page shows it."""
+
+    name: str  # a task's name (its check cell is task_<name>) or a theory question's grade_id
+    max_score: float
+    theory: bool  # a manually graded answer (markdown), else an autograded task
+    score: float | None = None  # None: not graded yet
+    answered: bool = True  # for theory: False where the answer is blank or still the stub
+    comment: str | None = None  # what a TA wrote on the cell in formgrader
+
+    @property
+    def grade_id(self) -> str:
+        return self.name if self.theory else TASK_PREFIX + self.name
+
+
+def graded_cells(root: Path, assignment: str) -> list[GradedCell]:
+    """The assignment's tasks and theory questions with their maximum points, in the order of the source
+    notebook's cells (nothing scored yet)."""
+    source = read_notebook(source_notebook(root, assignment))
+    tasks = [GradedCell(name, float(nbgrader_meta(cell)["points"]), theory=False)
+             for name, cell in task_cells(source).items()]
+    theory = [GradedCell(nbgrader_meta(cell)["grade_id"], float(nbgrader_meta(cell)["points"]), theory=True)
+              for cell in source.cells if cell.cell_type == "markdown" and nbgrader_meta(cell).get("grade")]
+    return tasks + theory
+
+
+def is_answered(text: str | None) -> bool:
+    """Whether a theory answer holds anything but whitespace and nbgrader's stub."""
+    return text is not None and text.replace(TEXT_STUB, "").strip() != ""
+
+
+def student_cells(root: Path, assignment: str, notebook, document: SubmissionResult | None, rows: list[dict]
+                  ) -> list[GradedCell]:
+    """Every graded cell with the student's score as the gradebook's `rows` (gradebook.cell_rows) hold it (what the
+    export and final scores count; the stored result where the gradebook has no row), the TA's comment and whether
+    `notebook`, the student's autograded copy, answers each theory question."""
+    rows = {r["cell"]: r for r in rows}
+    answers = {nbgrader_meta(cell).get("grade_id"): cell.source for cell in notebook.cells
+               if cell.cell_type == "markdown"}
+    cells = graded_cells(root, assignment)
+    for cell in cells:
+        row = rows.get(cell.grade_id)
+        if row is not None:
+            cell.score, cell.comment = (None if row["pending"] else row["score"]), row["comment"]
+        elif not cell.theory:
+            task = document.tasks.get(cell.name) if document else None
+            cell.score = min(task.earned, cell.max_score) if task else 0.0
+        if cell.theory:
+            cell.answered = is_answered(answers.get(cell.grade_id))
+    return cells
+
+
+FEEDBACK_STYLE = ("body{font-family:sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}"
+                  "table{border-collapse:collapse}td,th{padding:.25em .6em;text-align:left;vertical-align:top}"
+                  ".failed{color:#a00}.passed{color:#070}.fatal{border:2px solid #a00;padding:.6em 1em;color:#a00}"
+                  ".comment{white-space:pre-wrap;font-style:italic}.none{color:#a00}.late{color:#a50}"
+                  ".totals th{font-weight:normal}.totals tr:last-child{font-weight:bold}")
+
+
+def feedback_html(student: str, assignment: str, document: SubmissionResult | None, cells: list[GradedCell],
+                  late: str | None = None, late_fraction: float = 0.0) -> str:
+    """One student's feedback page: the totals (and after `late_fraction` is taken off for late work, as `export`
+    does), the late-work sentence (`late`, late.late_note), each task in notebook order with its checks' messages,
+    each theory answer with its score and the TA's comment, and what the grader noticed in the notebook. A notebook
+    that could not be graded gets one message, not one per task. The messages are the ones check authors wrote; no
+    hidden input, reference value or test code appears. Math ($...$) in messages and comments shows as MathML."""
     e = html.escape
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(assignment)}: {e(student)}</title>",
-             "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto}td,th{padding:.2em .6em;"
-             "text-align:left}.failed{color:#a00}.passed{color:#070}</style></head><body>",
+    tasks, theory = [c for c in cells if not c.theory], [c for c in cells if c.theory]
+
+    def points(part: list[GradedCell]) -> str:
+        return f"{sum(c.score or 0.0 for c in part):g} / {sum(c.max_score for c in part):g}"
+
+    pending = [c.name for c in theory if c.score is None]
+    fatal = document.fatal if document else None
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(assignment)}: {e(student)}"
+             f"</title><style>{FEEDBACK_STYLE}</style></head><body>",
              f"<h1>{e(assignment)} — feedback for {e(student)}</h1>"]
-    if document.fatal:
-        parts.append(f"<p class='failed'><b>Your notebook could not be graded:</b> {e(document.fatal)}</p>")
-    auto = sum(t.earned for t in document.tasks.values())
-    theory = sum(m["score"] for m in manual)
-    pending = [m["cell"] for m in manual if m["pending"]]
-    parts.append(f"<p>Practice (autograded): <b>{auto:g}</b> points. Theory: <b>{theory:g}</b> points"
-                 + (f" (not graded yet: {e(', '.join(pending))})" if pending else "") + ".</p>")
-    for name, task in document.tasks.items():
-        parts.append(f"<h2>{e(name)}: {task.earned:g} / {task.points:g}</h2><table>")
-        for record in task.checks:
+    if fatal:
+        parts.append(f"<p class='fatal'><b>Your notebook could not be graded:</b> {e(fatal)}<br>"
+                     f"No task could be checked, so every autograded task scores 0.</p>")
+    parts.append("<table class='totals'>"
+                 f"<tr><th>Practice (autograded)</th><td>{points(tasks)}</td></tr>"
+                 f"<tr><th>Theory (graded by the TAs)</th><td>{points(theory)}"
+                 + (f" (not graded yet: {e(', '.join(pending))})" if pending else "") + "</td></tr>"
+                 f"<tr><th>Total</th><td>{points(cells)}</td></tr>"
+                 + (f"<tr><th>After the late penalty (−{percent(late_fraction)})</th><td>"
+                    f"{sum(c.score or 0.0 for c in cells) * (1 - late_fraction):g} / "
+                    f"{sum(c.max_score for c in cells):g}</td></tr>" if late_fraction else "") + "</table>")
+    if late:
+        parts.append(f"<p class='late'><b>Late work.</b> {e(late)}</p>")
+    parts.append("<h2>Practice</h2>")
+    for cell in tasks:
+        parts.append(f"<h3>{e(cell.name)}: {cell.score or 0.0:g} / {cell.max_score:g}</h3>")
+        result = document.tasks.get(cell.name) if document else None
+        if result is None or not result.checks:
+            if not fatal:
+                parts.append("<p>No check of this task ran.</p>")
+            continue
+        parts.append("<table>")
+        for record in result.checks:
             status = "passed" if record.passed else "failed"
             parts.append(f"<tr class='{status}'><td>{'✓' if record.passed else '✗'}</td>"
-                         f"<td>{e(record.description)}</td><td>{record.earned:g} / {record.points:g}</td>"
-                         f"<td>{e(record.message)}</td></tr>")
+                         f"<td>{text_html(record.description)}</td><td>{record.earned:g} / {record.points:g}</td>"
+                         f"<td>{text_html(record.message)}</td></tr>")
         parts.append("</table>")
-    if manual:
-        parts.append("<h2>Theory</h2><table>")
-        for m in manual:
-            score = "pending" if m["pending"] else f"{m['score']:g} / {m['max_score']:g}"
-            parts.append(f"<tr><td>{e(m['cell'])}</td><td>{score}</td></tr>")
+    if theory:
+        parts.append("<h2>Theory</h2><table><tr><th>Question</th><th>Points</th><th>Comment</th></tr>")
+        for cell in theory:
+            score = "not graded yet" if cell.score is None else f"{cell.score:g} / {cell.max_score:g}"
+            notes = ([] if cell.answered else ["<span class='none'>no answer</span>"]) + (
+                [f"<div class='comment'>{text_html(cell.comment)}</div>"] if cell.comment else [])
+            parts.append(f"<tr><td>{e(cell.name)}</td><td>{score}</td><td>{''.join(notes)}</td></tr>")
         parts.append("</table>")
-    if document.problems:
+    if document and document.problems:
         parts.append("<h2>What the grader noticed in your notebook</h2><ul>")
         parts.extend(f"<li>{e(p)}</li>" for p in document.problems)
         parts.append("</ul>")
@@ -63,28 +168,55 @@ def feedback_html(student: str, assignment: str, document: SubmissionResult, man
     return "\n".join(parts)
 
 
-def write_feedback(root: Path, assignment: str) -> list[Path]:
-    """feedback/<student>/<assignment>/<assignment>.html for every graded student (nbgrader's feedback layout)."""
-    store = ResultStore(root, assignment)
-    manual_by_student = defaultdict(list)
-    for row in gradebook_rows(root):
-        if row["assignment"] == assignment and row["manual"]:
-            manual_by_student[row["student"]].append(row)
-    written = []
-    for student in submissions(root, assignment):
-        document = store.load(student)
-        if document is None:
-            continue
-        path = feedback_page(root, student, assignment)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(feedback_html(student, assignment, document, manual_by_student[student]), encoding="utf-8")
-        written.append(path)
-    return written
+def student_feedback(root: Path, assignment: str, student: str, notebook, rows: list[dict]) -> str:
+    """The feedback page of one student, given the autograded copy of the student's notebook and the student's
+    gradebook rows."""
+    document = ResultStore(root, assignment).load(student)
+    info = lateness(root, assignment, student)
+    return feedback_html(student, assignment, document, student_cells(root, assignment, notebook, document, rows),
+                         late_note(root, assignment, student), info.fraction if info else 0.0)
+
+
+class FeedbackExporter(Exporter):
+    """The exporter of nbgrader's GenerateFeedback (set in nbgrader_config.py): for each autograded notebook nbgrader
+    hands it, the page is `student_feedback`'s, built from the stored result and the gradebook; the notebook itself
+    is never rendered, so nothing of it but the theory answers' presence reaches the page."""
+
+    output_mimetype = "text/html"
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".html"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        nb, resources = super().from_notebook_node(nb, resources, **kw)
+        info = resources["nbgrader"]
+        coursedir = self.parent.coursedir  # of the GenerateFeedback converter that made this exporter
+        with Gradebook(info["db_url"], coursedir.course_id) as gb:
+            rows = cell_rows(gb, info["assignment"], info["student"])
+        return student_feedback(Path(coursedir.root), info["assignment"], info["student"], nb, rows), resources
+
+
+def write_feedback(root: Path, assignment: str, student: str | None = None) -> list[Path]:
+    """Run nbgrader's generate_feedback (the one writer of feedback pages) for every autograded submission of
+    `assignment`, or one student's; returns the pages of the submissions that have one."""
+    api = nbgrader_api(root)
+    autograded = api.coursedir.format_path(api.coursedir.autograded_directory, student or "*", assignment)
+    if not glob.glob(os.path.join(autograded, "*.ipynb")):
+        raise UserError(f"no autograded submission of {assignment}" + (f" by {student}" if student else "")
+                        + f" yet; run dgm-grade autograde {assignment} first")
+    result = api.generate_feedback(assignment, student_id=student, force=True)
+    if not result["success"]:
+        detail = result.get("error") or result.get("log")
+        raise RuntimeError(f"nbgrader generate_feedback {assignment} failed:\n{detail}")
+    students = [student] if student else list(submissions(root, assignment))
+    return [page for page in (feedback_page(root, s, assignment) for s in students) if page.exists()]
 
 
 # --- the points table -----------------------------------------------------------------------------------------
 def points_table(root: Path) -> tuple[list[str], list[dict]]:
-    """Columns and rows: per student, each task's points, theory points, pending manual grades, homework totals."""
+    """Columns and rows: per student, each task's points, theory points, pending manual grades, homework totals;
+    for a homework with a due date also days late, the late penalty and the points after it (late.py)."""
     rows: dict[str, dict] = defaultdict(dict)
     columns: dict[str, None] = {}
     for r in sorted(gradebook_rows(root), key=lambda r: (r["assignment"], r["cell"])):
@@ -103,7 +235,7 @@ def points_table(root: Path) -> tuple[list[str], list[dict]]:
     ordered = sorted(columns, key=lambda c: (c.split(":")[0], c.endswith(":total"), c.endswith(":pending"),
                                              c.endswith(":theory"), c))
     table = [{"student": s, **{c: rows[s].get(c, "") for c in ordered}} for s in sorted(rows)]
-    return ["student", *ordered], table
+    return ["student", *add_late_columns(root, ordered, table)], table
 
 
 def to_csv(columns: list[str], rows: list[dict]) -> str:
@@ -146,7 +278,7 @@ def read_exam_csv(text: str, known_students: set[str] | None = None) -> ExamImpo
         except ValueError:
             result.problems.append(f"row {number} ({student}): score {raw!r} is not a number")
             continue
-        if not STUDENT_ID.match(student):
+        if not STUDENT_ID.fullmatch(student):
             result.problems.append(f"row {number}: {student!r} is not a valid student id")
         elif not math.isfinite(score) or not 0 <= score <= EXAM_MAX:
             result.problems.append(f"row {number} ({student}): score {raw} is outside 0..{EXAM_MAX:g}")
@@ -175,8 +307,12 @@ def load_exam(root: Path) -> dict[str, float]:
 
 
 def final_table(root: Path) -> tuple[list[str], list[dict]]:
-    """Per student: each homework's points, exam, total, pending manual grades and final = total / 8 - 2."""
-    _, rows = points_table(root)
+    """Per student: each homework's points, exam, total, pending manual grades, final = total / 8 - 2 and `missing`.
+
+    A homework with no submission in the gradebook or an exam score never imported is an empty cell, named in
+    `missing`, and counts as 0 in the total. A homework with a due date is followed by <hw>:late_penalty and
+    <hw>:after_penalty (late.py), and the total counts the points after the penalty."""
+    points_columns, rows = points_table(root)
     exam = load_exam(root)
     assignments = sorted({k.split(":")[0] for r in rows for k in r if k.endswith(":total")})
     students = sorted({r["student"] for r in rows} | set(exam))
@@ -186,10 +322,25 @@ def final_table(root: Path) -> tuple[list[str], list[dict]]:
         row = by_student.get(student, {})
         entry = {"student": student}
         for a in assignments:
-            entry[a] = float(row.get(f"{a}:total") or 0.0)
-        entry["exam"] = exam.get(student, 0.0)
-        entry["total"] = sum(entry[a] for a in assignments) + entry["exam"]
+            entry[a] = row.get(f"{a}:total", "")  # points_table's "" where the student has no row of `a`
+            entry.update({c: row.get(c, "") for c in penalty_columns(points_columns, a)})
+        entry["exam"] = exam.get(student, "")
+        parts = [*assignments, "exam"]
+        entry["total"] = sum(entry.get(f"{p}:after_penalty", entry[p]) or 0.0 for p in parts)  # after late penalties
         entry["pending"] = sum(int(row.get(f"{a}:pending") or 0) for a in assignments)
         entry["final"] = round(final_score(entry["total"]), 4)
+        entry["missing"] = " ".join(p for p in parts if entry[p] == "")
         table.append(entry)
-    return ["student", *assignments, "exam", "total", "pending", "final"], table
+    homework = [c for a in assignments for c in (a, *penalty_columns(points_columns, a))]
+    return ["student", *homework, "exam", "total", "pending", "final", "missing"], table
+
+
+def final_notes(rows: list[dict]) -> list[str]:
+    """What the instructor should know about a final table: grades still pending, scores missing."""
+    notes = []
+    if any(r["pending"] for r in rows):
+        notes.append("'pending' counts theory answers not graded yet (counted as 0): grade them in formgrader")
+    if any(r["missing"] for r in rows):
+        notes.append("'missing' names an exam score never imported or a homework not in the gradebook (an empty cell, "
+                     "counted as 0): import it with dgm-grade exam, or collect and autograde it")
+    return notes
