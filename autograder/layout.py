@@ -10,7 +10,7 @@ and dgm-grade agree by construction:
     submitted/<student>/<hw>/timestamp.txt    when the student submitted (from the source, never collection time)
     feedback/<student>/<hw>/<hw>.html         feedback pages
     gradebook.db                              nbgrader's gradebook
-    .grading/<hw>/                            private grading state: secret_seed, results/, reference-<seed>/,
+    .grading/<hw>/                            private grading state: secret_seed, results/, reference-<seed>-<hash>/,
                                               recorded/ (what the gradebook holds)
     autograder/<hw>/                          the hidden suite: test_*.py, probes.py (and the corpora)
     .grading/exam.csv                         imported exam scores
@@ -18,6 +18,8 @@ and dgm-grade agree by construction:
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -123,8 +125,19 @@ def results_dir(root: Path, assignment: str) -> Path:
 
 
 def reference_cache(root: Path, assignment: str, seed: int) -> Path:
-    """The reference's probe outputs for one secret seed (autograder/grading/contract.py ReferenceOutputs)."""
-    return grading_dir(Path(root), assignment) / f"reference-{seed}"
+    """The reference's probe outputs for one secret seed (autograder/grading/contract.py ReferenceOutputs), in a
+    folder named after what they are computed from — the solution notebook, the probes and dgmlib — so editing any
+    of them starts a new cache instead of serving stale outputs."""
+    return grading_dir(Path(root), assignment) / f"reference-{seed}-{reference_fingerprint(Path(root), assignment)}"
+
+
+def reference_fingerprint(root: Path, assignment: str) -> str:
+    """A short hash of the files the reference's outputs depend on (besides a probe's inputs and seed)."""
+    digest = hashlib.sha256()
+    library = Path(importlib.util.find_spec(LIBRARY_DIRECTORY).origin).parent  # the dgmlib the reference imports
+    for path in (source_notebook(root, assignment), probes_file(root, assignment), *sorted(library.rglob("*.py"))):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def suite_dir(root: Path, assignment: str) -> Path:

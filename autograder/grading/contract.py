@@ -94,12 +94,6 @@ class ReferenceOutputs:
             os.replace(tmp, path)
         return outputs
 
-    def launch(self) -> None:
-        """Start the reference process now, so that its start-up overlaps the grader's."""
-        if self._process is None:
-            self._process = self._factory()
-            self._process.launch()
-
     @property
     def process(self):
         """The reference's process, once started (None before)."""

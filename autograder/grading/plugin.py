@@ -104,8 +104,11 @@ class GradingSession:
 
 
 def pytest_sessionstart(session):
-    """When pytest was pointed at one assignment's folder, start the student's and the reference's processes at
-    once: they run the notebooks' cells while pytest imports and collects the checks."""
+    """When pytest was pointed at one assignment's folder, start the student's process at once: it runs the
+    notebook's cells while pytest imports and collects the checks. The reference's process starts only when a check
+    asks for an output the cache does not hold (ReferenceOutputs.call): after the first submission of a seed, a
+    notebook whose checks need no new reference output (an untouched release, a broken notebook) never pays for
+    one."""
     args = [Path(a.split("::")[0]) for a in session.config.args]
     folders = {a if a.is_dir() else a.parent for a in args}
     if len(folders) == 1 and (next(iter(folders)) / "probes.py").exists():
@@ -114,7 +117,6 @@ def pytest_sessionstart(session):
         start_watchdog(session.config, grading)
         if grading.student is not None:
             grading.student.launch()
-        grading.reference.launch()
 
 
 def start_watchdog(config, grading: GradingSession) -> None:
@@ -208,4 +210,5 @@ def results_document(grading: GradingSession) -> SubmissionResult:
     return SubmissionResult.from_checks(
         grading.assignment, grading.notebook, grading.records, fatal=grading.fatal,
         problems=grading.problems + grading.cell_problems(), seconds=round(time.time() - grading.started, 2),
-        sandbox=grading.student.isolation if grading.student is not None else None)
+        sandbox=grading.student.isolation if grading.student is not None else None,
+        reference_started=grading.reference.process is not None)

@@ -67,6 +67,7 @@ class SubmissionResult:
     notebook_sha256: str | None = None
     suite_version: str | None = None
     grader_log: str | None = None  # the end of the grader's output when it failed before scoring
+    reference_started: bool = False  # whether some reference output was missing from the cache (a process ran)
 
     @classmethod
     def from_checks(cls, assignment: str, notebook: Path | str, checks: list[CheckResult], **fields
