@@ -149,6 +149,11 @@ def task_cells(source: NotebookNode) -> dict[str, NotebookNode]:
     }
 
 
+def task_points(source: NotebookNode) -> dict[str, float]:
+    """Each task's points (its check cell's, the maximum nbgrader records), by task name in notebook order."""
+    return {name: float(nbgrader_meta(cell).get("points") or 0) for name, cell in task_cells(source).items()}
+
+
 def plan(student: NotebookNode, source: NotebookNode) -> GradingPlan:
     """The code cells to run for `student`, given the instructor's `source` notebook."""
     by_id = {nbgrader_meta(c).get("grade_id"): (k, c) for k, c in enumerate(source.cells) if nbgrader_meta(c)}

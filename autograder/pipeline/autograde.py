@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from autograder.grading.grade import grade_notebook, suite_version
-from autograder.grading.notebook import nbgrader_meta, read_notebook, task_cells
+from autograder.grading.notebook import read_notebook, task_points
 from autograder.grading.results import DEFAULT_WALL_SECONDS, ResultStore
 from autograder.layout import secret_seed, source_notebook, submitted_root
 from autograder.pipeline.gradebook import GradebookWriter, ensure_assignment
@@ -51,7 +51,7 @@ def grade_remote(root: str, assignment: str, name: str, content: bytes, wall_sec
 def practice_maximum(root: Path, assignment: str) -> float:
     """The assignment's autograded points: the sum of its check cells' points, the maximum nbgrader records."""
     source = read_notebook(source_notebook(root, assignment))
-    return sum(float(nbgrader_meta(cell).get("points") or 0) for cell in task_cells(source).values())
+    return sum(task_points(source).values())
 
 
 def _local_executor(workers: int):

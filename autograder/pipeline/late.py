@@ -93,10 +93,13 @@ def late_note(root: Path, assignment: str, student: str) -> str | None:
     """One sentence for the student's feedback page when the submission was late (None when it was not, or when the
     course sets no due date for the assignment)."""
     settings = load_settings(root)
-    info = lateness(root, assignment, student, settings)
+    return late_sentence(lateness(root, assignment, student, settings), settings.timezone)
+
+
+def late_sentence(info: Lateness | None, zone: tzinfo) -> str | None:
+    """late_note's sentence for an assessed submission, times shown in `zone`."""
     if info is None or not info.days:
         return None
-    zone = settings.timezone
     when = (f"Submitted {_show(info.submitted, zone)}, {_days(info.days)} late (every started day counts) for the due "
             f"date {_show(info.due, zone)}")
     if info.zero:

@@ -28,14 +28,15 @@ from nbgrader.api import Gradebook
 from traitlets import default
 
 from autograder.errors import UserError
-from autograder.grading.notebook import TASK_PREFIX, TEXT_STUB, nbgrader_meta, read_notebook, task_cells
+from autograder.grading.notebook import TASK_PREFIX, TEXT_STUB, nbgrader_meta, read_notebook, task_points
 from autograder.grading.results import ResultStore, SubmissionResult
 from autograder.layout import exam_csv, feedback_page, source_notebook
 from autograder.pipeline.autograde import submissions
 from autograder.pipeline.collect import STUDENT_ID
 from autograder.pipeline.gradebook import cell_rows, gradebook_rows, nbgrader_api
-from autograder.pipeline.late import add_late_columns, late_note, lateness, penalty_columns, percent
+from autograder.pipeline.late import add_late_columns, late_sentence, lateness, penalty_columns, percent
 from autograder.pipeline.math_html import text_html
+from autograder.settings import load_settings
 
 EXAM_MAX = 26.0
 
@@ -66,8 +67,7 @@ def graded_cells(root: Path, assignment: str) -> list[GradedCell]:
     """The assignment's tasks and theory questions with their maximum points, in the order of the source
     notebook's cells (nothing scored yet)."""
     source = read_notebook(source_notebook(root, assignment))
-    tasks = [GradedCell(name, float(nbgrader_meta(cell)["points"]), theory=False)
-             for name, cell in task_cells(source).items()]
+    tasks = [GradedCell(name, points, theory=False) for name, points in task_points(source).items()]
     theory = [GradedCell(nbgrader_meta(cell)["grade_id"], float(nbgrader_meta(cell)["points"]), theory=True)
               for cell in source.cells if cell.cell_type == "markdown" and nbgrader_meta(cell).get("grade")]
     return tasks + theory
@@ -109,7 +109,7 @@ FEEDBACK_STYLE = ("body{font-family:sans-serif;max-width:52em;margin:2em auto;pa
 def feedback_html(student: str, assignment: str, document: SubmissionResult | None, cells: list[GradedCell],
                   late: str | None = None, late_fraction: float = 0.0) -> str:
     """One student's feedback page: the totals (and after `late_fraction` is taken off for late work, as `export`
-    does), the late-work sentence (`late`, late.late_note), each task in notebook order with its checks' messages,
+    does), the late-work sentence (`late`, late.late_sentence), each task in notebook order with its checks' messages,
     each theory answer with its score and the TA's comment, and what the grader noticed in the notebook. A notebook
     that could not be graded gets one message, not one per task. The messages are the ones check authors wrote; no
     hidden input, reference value or test code appears. Math ($...$) in messages and comments shows as MathML."""
@@ -172,9 +172,10 @@ def student_feedback(root: Path, assignment: str, student: str, notebook, rows: 
     """The feedback page of one student, given the autograded copy of the student's notebook and the student's
     gradebook rows."""
     document = ResultStore(root, assignment).load(student)
-    info = lateness(root, assignment, student)
+    settings = load_settings(root)
+    info = lateness(root, assignment, student, settings)
     return feedback_html(student, assignment, document, student_cells(root, assignment, notebook, document, rows),
-                         late_note(root, assignment, student), info.fraction if info else 0.0)
+                         late_sentence(info, settings.timezone), info.fraction if info else 0.0)
 
 
 class FeedbackExporter(Exporter):
