@@ -18,6 +18,9 @@ from autograder.sandbox.isolation import SANDBOX_UID_BASE, living_processes
 ASSIGNMENT = "hw1"
 INFINITE_LOOP_CHECKS = {"test_receptive_field_counts_past_and_present_inputs"}
 PRACTICE_POINTS = {"made": 3.0, "wavenet": 1.5, "pixelcnn": 1.5, "sampling": 1.0, "training": 1.0}
+# A CI run's course seed, then two of 3,000 swept, on which one initialisation of the reference's PixelCNN left a
+# connection dead for every binary image (the dependency probe now sums over several initialisations).
+FALSE_ALARM_SEEDS = [3598773327061626766, 2284, 2994]
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))

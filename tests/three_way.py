@@ -2,7 +2,8 @@
 
 A test module does `from three_way import *` and defines `ASSIGNMENT` (its class is the session fixture
 `<ASSIGNMENT>_course` of conftest.py), `bugs` (its autograder/hwN/bugs.py), `PRACTICE_POINTS` (task -> points) and
-`INFINITE_LOOP_CHECKS` (the checks that call the function bugs.INFINITE_LOOP makes loop forever). Then: the
+`INFINITE_LOOP_CHECKS` (the checks that call the function bugs.INFINITE_LOOP makes loop forever) and
+`FALSE_ALARM_SEEDS` (secret seeds on which a check once failed the reference: they stay fixed). Then: the
 reference earns full marks, the untouched release earns nothing, each realistic bug loses points on exactly the tasks
 it breaks, alternative correct solutions keep full marks, and every odd submission gets a clear message without
 stopping the run.
@@ -12,7 +13,7 @@ import pytest
 
 from autograder.grading.results import GRADER_ERROR, ResultStore
 from autograder.tools.mutants import mutant_suspects, student_functions
-from autograder.tools.power import REFERENCE, corpus_suspects, power, reference_suspect
+from autograder.tools.power import REFERENCE, corpus_suspects, hidden_checks, power, reference_suspect, without_training
 
 # Secret seeds of the power tests, besides the course's own (the three-way proof above): each bug must be caught on
 # each. `python -m autograder.tools.calibrate --power hwN --seeds 20` reports more (the README gives the numbers).
@@ -25,6 +26,7 @@ __all__ = [
     "test_corrupt_and_foreign_files_get_a_clear_message", "test_a_failing_import_is_reported_and_the_rest_is_graded",
     "test_partial_submission_loses_exactly_its_bugs", "test_an_infinite_loop_fails_only_its_checks",
     "test_every_bug_is_caught_on_other_secret_seeds", "test_every_student_function_is_judged_by_a_hidden_check",
+    "test_the_reference_loses_nothing_on_seeds_that_once_raised_a_false_alarm",
 ]
 
 
@@ -136,3 +138,13 @@ def test_every_student_function_is_judged_by_a_hidden_check(request, tmp_path):
     caught = power(assignment, mutant_suspects(assignment), POWER_SEEDS[:1], tmp_path)
     unjudged = sorted(name.removeprefix("mutant-") for name, seeds in caught.items() if not seeds)
     assert unjudged == [], f"no hidden check judges these student functions: {unjudged}"
+
+
+def test_the_reference_loses_nothing_on_seeds_that_once_raised_a_false_alarm(request, tmp_path):
+    """Seeds found by `calibrate --false-alarms` (or by a failed run) on which a check failed a correct solution."""
+    assignment, seeds = request.module.ASSIGNMENT, request.module.FALSE_ALARM_SEEDS
+    if not seeds:
+        pytest.skip(f"no false alarm was ever found for {assignment}")
+    caught = power(assignment, {REFERENCE: reference_suspect(assignment)}, seeds, tmp_path,
+                   checks=without_training(hidden_checks(assignment)))
+    assert caught[REFERENCE] == [], "the reference solution lost points on these seeds"

@@ -2,12 +2,15 @@
 
     python -m autograder.tools.calibrate hw1 test_training made_held_out_nll --check <check id> --seeds 20
     python -m autograder.tools.calibrate --power hw1 --seeds 20 [--mutants]
+    python -m autograder.tools.calibrate --false-alarms hw1 --seeds 1000
 
 The first prints the statistic for each seed (the reference solution as the student) and a summary; thresholds and
 margins go into autograder/hwN/README.md. The second grades every bug of autograder/hwN/bugs.py (with --mutants:
 every student function perturbed, autograder/tools/mutants.py) on each seed and prints on how many seeds it lost its
 points (autograder/tools/power.py), and the reference solution too, which must lose nothing on any seed; it exits 1
-when a bug was missed on more than one seed in 20 or the reference lost points.
+when a bug was missed on more than one seed in 20 or the reference lost points. The third grades only the reference,
+on many seeds, with every check but the training checks (calibrated by the first): a check that fails a correct
+solution on one seed in a few hundred shows up here, and exits 1.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ from autograder.grading.notebook import read_notebook
 from autograder.grading.plugin import reference_process
 from autograder.grading.student_process import StudentProcess
 from autograder.layout import course_root, probes_file
-from autograder.tools.power import REFERENCE, corpus_suspects, power, reference_suspect, submission_cells
+from autograder.tools.power import (
+    REFERENCE,
+    corpus_suspects,
+    hidden_checks,
+    power,
+    reference_suspect,
+    submission_cells,
+    without_training,
+)
 
 
 def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds: range, notebook=None) -> list:
@@ -51,6 +62,14 @@ def calibrate(assignment: str, module: str, statistic: str, check_id: str, seeds
 
 
 POWER_BAR = 19 / 20  # statistical checks may miss a bug on one seed in 20, no more
+
+
+def report_false_alarms(assignment: str, seeds: range) -> bool:
+    """Print the seeds on which the reference lost points to a check other than training; True when there are none."""
+    with tempfile.TemporaryDirectory(prefix="dgm-power-") as cache:
+        caught = power(assignment, {REFERENCE: reference_suspect(assignment)}, list(seeds), Path(cache),
+                       checks=without_training(hidden_checks(assignment)))
+    return not caught[REFERENCE]
 
 
 def report_power(assignment: str, seeds: range, mutants: bool) -> bool:
@@ -81,11 +100,15 @@ def main(argv=None) -> None:
     parser.add_argument("--check", help="the name of the check that uses the statistic (seeds its stream)")
     parser.add_argument("--power", action="store_true", help="grade the bug corpus on every seed")
     parser.add_argument("--mutants", action="store_true", help="with --power: the mutants instead of the corpus")
+    parser.add_argument("--false-alarms", action="store_true",
+                        help="grade only the reference, without the training checks, on every seed")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--notebook", help="calibrate another notebook as the student (e.g. a buggy one)")
     args = parser.parse_args(argv)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
+    if args.false_alarms:
+        sys.exit(0 if report_false_alarms(args.assignment, seeds) else 1)
     if args.power:
         sys.exit(0 if report_power(args.assignment, seeds, args.mutants) else 1)
     if not (args.module and args.statistic and args.check):

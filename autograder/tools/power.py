@@ -127,10 +127,17 @@ def caught_on(verdicts: Verdicts, checks: list[HiddenCheck], loses: frozenset[st
     return [seed for seed in verdicts.failed if loses <= verdicts.lost_tasks(seed, checks)]
 
 
+def without_training(checks: list[HiddenCheck]) -> list[HiddenCheck]:
+    """The checks without a time limit of their own: all but the training checks, which are calibrated statistic by
+    statistic (`calibrate`) and take seconds per seed."""
+    return [c for c in checks if c.timeout is None]
+
+
 def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache_dir: Path,
-          progress: Callable[[str], None] = lambda line: print(line, flush=True)) -> dict[str, list[int]]:
-    """suspect name -> the seeds it was caught on; one line of `progress` per suspect."""
-    checks = hidden_checks(assignment)
+          progress: Callable[[str], None] = lambda line: print(line, flush=True),
+          checks: list[HiddenCheck] | None = None) -> dict[str, list[int]]:
+    """suspect name -> the seeds it was caught on (by `checks`, default all); one line of `progress` per suspect."""
+    checks = hidden_checks(assignment) if checks is None else checks
     reference = ReferenceOutputs(lambda: reference_process(course_root(), assignment), cache_dir)
     caught = {}
     try:
