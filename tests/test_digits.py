@@ -36,3 +36,17 @@ def test_resized_digits_keep_their_shape_and_range():
         load_digits("colour")
     with pytest.raises(ValueError):
         load_digits("quantized", bits=9)
+
+
+def test_the_digits_are_scikit_learns_whether_read_from_its_file_or_through_its_loader(monkeypatch):
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    import dgmlib.data.digits as digits
+
+    want = sklearn_digits()
+    for read_file in (True, False):
+        if not read_file:  # scikit-learn moved its file: its loader is used
+            monkeypatch.setattr(digits.importlib.util, "find_spec", lambda name: None)
+        images, labels = load_digits("grey")
+        assert torch.equal(images[:, 0] * 16, torch.as_tensor(want.images, dtype=torch.float32))
+        assert torch.equal(labels, torch.as_tensor(want.target))

@@ -9,4 +9,5 @@ INFINITE_LOOP_CHECKS = {"test_m_step_matches_the_reference",
                         "test_em_never_decreases_the_likelihood_and_converges_like_the_reference"}
 PRACTICE_POINTS = {"em": 1.5, "gaussian": 1.5, "reparam": 1.0, "vae_loss": 0.5, "iwae": 1.0, "collapse": 1.0,
                    "training": 1.5}
-FALSE_ALARM_SEEDS: list[int] = []  # none found: calibrate --false-alarms hw2 (README)
+# EM from a random start once emptied a component here and the reference failed (README: Power of the checks)
+FALSE_ALARM_SEEDS = [9080060273576795493]

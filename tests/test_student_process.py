@@ -109,3 +109,25 @@ def test_a_cell_that_ends_the_process_is_named_as_the_student_counts_it(tmp_path
                         cell_names=[c.where for c in cells]) as p:
         with pytest.raises(ProcessDied, match=r"\(in code cell 3\)$"):  # 5th cell, 2nd of those run
             p.call("value", kwargs={"name": "x"})
+
+
+def test_timings_follow_the_process_and_a_claimed_time_outside_its_life_is_not_believed(tmp_path):
+    """Where the seconds go (grading/timings.py): launch, interpreter, each cell, ready, the time inside each probe;
+    a time the process claims for one of its events is used only between its launch and the moment it is read."""
+    from autograder.grading.timings import Timings
+
+    probes = tmp_path / "probes.py"
+    probes.write_text(PROBES)
+    lie = ("import json, os, sys\nos.write(int(sys.argv[2]), json.dumps({'event': 'cell', 'position': 2, "
+           "'at': 1e12}).encode() + b'\\n')")
+    timings = Timings(origin=time.time())
+    with StudentProcess(["import time\ntime.sleep(0.3)", lie, "x = 1"], probes, timings=timings) as p:
+        assert p.call("value", kwargs={"name": "x"})["y"] == 1
+    timeline = timings.to_json()["timeline"]
+    names = ["launched", "interpreter up (sandbox, Python, IPython)", "code cell 1 of those run done",
+             "code cell 2 of those run done", "code cell 3 of those run done", "ready (every cell run)"]
+    assert set(timeline) == {f"student: {name}" for name in names}, timeline
+    assert all(0 <= seconds < 60 for seconds in timeline.values()), "a claimed time far in the future was believed"
+    assert timeline["student: code cell 1 of those run done"] - timeline["student: interpreter up (sandbox, " \
+        "Python, IPython)"] >= 0.3
+    assert set(timings.to_json()["probes"]) == {"student: value"}

@@ -11,9 +11,11 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from autograder.grading.results import DEFAULT_WALL_SECONDS, SubmissionResult, file_sha256, read_result, wall_message
+from autograder.grading.timings import LAUNCHED_ENV
 from autograder.layout import source_notebook, suite_dir
 from autograder.sandbox.isolation import MEMORY_ENV, SECRET_SEED_ENV
 
@@ -47,13 +49,16 @@ def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: fl
         out = Path(tmp) / "results.json"
         command = [sys.executable, "-m", "pytest", str(suite_dir(root, assignment)), "--notebook", str(notebook),
                    "--results", str(out), "--wall-seconds", str(wall_seconds), "-q", "-p", "no:cacheprovider",
-                   "--rootdir", str(root), "-o", "addopts=", "-o", "timeout=0"]
+                   "--rootdir", str(root), "-o", "addopts=", "--tb=line"]
         env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-                            "TMPDIR": tmp}  # the job folders of the student's and the reference's processes
+                            "TMPDIR": tmp,  # the job folders of the student's and the reference's processes
+                            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # the hidden suite needs no installed plugin
         if secret_seed is not None:  # in the environment, not on the command line that /proc shows everyone
             env[SECRET_SEED_ENV] = str(secret_seed)
         if memory_gb is not None:
             env[MEMORY_ENV] = str(memory_gb)
+        launched = time.time()
+        env[LAUNCHED_ENV] = repr(launched)
         try:
             completed = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
                                        timeout=wall_seconds + 30)
@@ -65,6 +70,8 @@ def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: fl
                 result = SubmissionResult.failed(assignment, notebook, "the grader failed before scoring; tell "
                                                                        "your instructor")
                 result.grader_log = (completed.stdout + completed.stderr)[-3000:]
+            if result.timings:
+                result.timings["timeline"]["grader: results read"] = round(time.time() - launched, 3)
     result.notebook_sha256 = file_sha256(notebook) if notebook.exists() else None
     result.suite_version = suite_version(root, assignment)
     return result

@@ -28,6 +28,7 @@ from autograder.grading.results import (
     write_json_atomically,
 )
 from autograder.grading.student_process import StudentProcess
+from autograder.grading.timings import Timings
 from autograder.layout import course_root, probes_file, reference_cache, secret_seed, source_notebook
 from autograder.sandbox.isolation import SECRET_SEED_ENV, Limits
 
@@ -47,17 +48,20 @@ def pytest_configure(config):
     config._dgm_session = None
 
 
-def reference_process(root: Path, assignment: str) -> StudentProcess:
+def reference_process(root: Path, assignment: str, timings: Timings | None = None) -> StudentProcess:
     """A (not yet started) process running the solution notebook's graded cells: the source of reference outputs."""
     source = read_notebook(source_notebook(root, assignment))
     cells = [c.source for c in plan(source, source).cells]
-    return StudentProcess(cells, probes_file(root, assignment), sandboxed=False, label="the reference")
+    return StudentProcess(cells, probes_file(root, assignment), sandboxed=False, label="the reference",
+                          timings=timings, role="reference")
 
 
 class GradingSession:
     """The submission under test, its process, and the reference, shared by every check of one pytest run."""
 
     def __init__(self, config, assignment: str):
+        self.timings = Timings()
+        self.timings.mark("grader: Python, pytest and the grader's imports")
         self.root = course_root(Path(config.rootpath))
         self.assignment = assignment
         self.source = source_notebook(self.root, assignment)
@@ -77,11 +81,11 @@ class GradingSession:
         else:
             self.problems = grading_plan.problems
             self.student = StudentProcess([c.source for c in grading_plan.cells], self.probes, Limits.from_env(),
-                                          cell_names=[c.where for c in grading_plan.cells])
+                                          cell_names=[c.where for c in grading_plan.cells], timings=self.timings)
             self.student_cells = grading_plan.cells
         cache = None if config.getoption("no_reference_cache") else (
             reference_cache(self.root, assignment, self.secret_seed))
-        self.reference = ReferenceOutputs(lambda: reference_process(self.root, assignment), cache)
+        self.reference = ReferenceOutputs(lambda: reference_process(self.root, assignment, self.timings), cache)
         self.records: list[CheckResult] = []
         self.memo: dict = {}  # Grader.once: results several checks of this submission share
         self.started = time.time()
@@ -117,6 +121,11 @@ def pytest_sessionstart(session):
         start_watchdog(session.config, grading)
         if grading.student is not None:
             grading.student.launch()
+
+
+def pytest_collection_finish(session):
+    if session.config._dgm_session is not None:
+        session.config._dgm_session.timings.mark("grader: checks collected")
 
 
 def start_watchdog(config, grading: GradingSession) -> None:
@@ -156,6 +165,7 @@ def grader(request) -> Grader:
     session = _session_for(request)
     mark = request.node.get_closest_marker("grade")
     timeout = mark.kwargs.get("timeout") if mark else None
+    session.timings.mark("grader: first check started")
     return Grader(session.student, session.reference, session.secret_seed, request.node.nodeid.split("::")[-1],
                   timeout, fatal=session.fatal, memo=session.memo)
 
@@ -201,7 +211,9 @@ def pytest_sessionfinish(session, exitstatus):
         if grading.done:
             return
         grading.done = True
+        grading.timings.mark("grader: last check done")
         grading.close()
+        grading.timings.mark("grader: processes stopped")
         if path:
             write_json_atomically(Path(path), results_document(grading).to_json())
 
@@ -211,4 +223,4 @@ def results_document(grading: GradingSession) -> SubmissionResult:
         grading.assignment, grading.notebook, grading.records, fatal=grading.fatal,
         problems=grading.problems + grading.cell_problems(), seconds=round(time.time() - grading.started, 2),
         sandbox=grading.student.isolation if grading.student is not None else None,
-        reference_started=grading.reference.process is not None)
+        reference_started=grading.reference.process is not None, timings=grading.timings.to_json())

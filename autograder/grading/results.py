@@ -68,6 +68,7 @@ class SubmissionResult:
     suite_version: str | None = None
     grader_log: str | None = None  # the end of the grader's output when it failed before scoring
     reference_started: bool = False  # whether some reference output was missing from the cache (a process ran)
+    timings: dict = field(default_factory=dict)  # timings.Timings.to_json(): where the seconds went (benchmark)
 
     @classmethod
     def from_checks(cls, assignment: str, notebook: Path | str, checks: list[CheckResult], **fields

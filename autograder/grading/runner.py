@@ -147,7 +147,7 @@ def main() -> None:
     shell = InteractiveShell.instance(colors="nocolor")
     reports = []
     for position, cell in enumerate(job["cells"]):
-        send({"event": "cell", "position": position})
+        send({"event": "cell", "position": position, "at": time.time()})
         started = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, job["cell_timeout"])
         try:
@@ -162,7 +162,7 @@ def main() -> None:
 
     probes: dict = {"__name__": "probes", "answer": answer}
     exec(compile((job_folder / "probes.py").read_text(encoding="utf-8"), "probes.py", "exec"), probes)
-    send({"event": "ready", "cells": reports})
+    send({"event": "ready", "cells": reports, "at": time.time()})
 
     for line in requests:
         request = json.loads(line)

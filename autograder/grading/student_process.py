@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.grading.runner import decode_arrays, encode_arrays, frame_size
+from autograder.grading.timings import Timings
 from autograder.sandbox.isolation import (
     Limits,
     Sandbox,
@@ -61,8 +62,10 @@ class StudentProcess:
     """
 
     def __init__(self, cells: list[str], probes: Path, limits: Limits | None = None, sandboxed: bool = True,
-                 label: str = "your notebook", cell_names: list[str] | None = None):
+                 label: str = "your notebook", cell_names: list[str] | None = None, timings: Timings | None = None,
+                 role: str = "student"):
         self.cells, self.probes, self.sandboxed, self.label = cells, Path(probes), sandboxed, label
+        self.timings, self.role = timings, role  # where its start, cells and calls are timed, and under what name
         self.cell_names = cell_names or []  # how messages name each cell (notebook.CodeCell.where)
         self.limits = limits or Limits()
         self.sandbox = Sandbox(self.limits) if sandboxed else None
@@ -130,15 +133,33 @@ class StudentProcess:
         self._scanned = 0
         self._current_cell, self.cell_reports = None, None
         self._deadline = time.monotonic() + self.limits.startup_seconds
+        self._launched_at = time.time()
+        self._mark("launched")
+
+    def _mark(self, event: str, message: dict | None = None) -> None:
+        """Time `event` of the first start: when the process says it happened (the grader reads its messages only
+        when a check calls it), if that lies between the launch and now; timings are never scored."""
+        if self.timings is None or self.starts != 1:  # a restart's events would only blur the first start's
+            return
+        now, said = time.time(), (message or {}).get("at")
+        plausible = type(said) is float and self._launched_at <= said <= now
+        self.timings.mark(f"{self.role}: {event}", at=said if plausible else now)
 
     def wait_ready(self) -> None:
         deadline = self._deadline
         while True:
             message = self._receive(deadline, during="running the notebook's cells")
             if message["event"] == "cell" and type(message.get("position")) is int:
+                if self._current_cell is None:
+                    self._mark("interpreter up (sandbox, Python, IPython)", message)
+                else:
+                    self._mark(f"{self._cell_name(self._current_cell)} done", message)
                 self._current_cell = message["position"]
             elif message["event"] == "ready" and well_formed_reports(message.get("cells")):
                 self.cell_reports = message["cells"]
+                if self._current_cell is not None:
+                    self._mark(f"{self._cell_name(self._current_cell)} done", message)
+                self._mark("ready (every cell run)", message)
                 return
             else:
                 self._died("it wrote garbage to the grader's channel")
@@ -198,6 +219,7 @@ class StudentProcess:
         elif self.cell_reports is None:
             self.wait_ready()
         timeout = timeout or self.limits.check_seconds
+        started = time.monotonic()
         call_id = next(self._ids)
         specs, payload = encode_arrays(arrays or {})
         request = {"id": call_id, "probe": probe, "arrays": specs, "kwargs": kwargs or {}, "seed": int(seed),
@@ -211,6 +233,8 @@ class StudentProcess:
             arrays = self._read_frame(message, deadline, during, decode=current) if message.get("ok") else {}
             if current:
                 break
+        if self.timings is not None:
+            self.timings.probe(f"{self.role}: {probe}", time.monotonic() - started)
         if not message.get("ok"):
             raise StudentError(str(message.get("error"))[:1000])
         return arrays

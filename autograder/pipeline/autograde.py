@@ -8,6 +8,7 @@ a re-run grades only what is new and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class AutogradeReport:
     problems: dict[str, str] = field(default_factory=dict)
     earned: dict[str, float] = field(default_factory=dict)  # practice points of every student with a result
     maximum: float = 0.0  # the assignment's practice points (its check cells' points, as in the gradebook)
+    seconds: dict[str, float] = field(default_factory=dict)  # "grading": wall time; "gradebook": the part recording
 
 
 def submissions(root: Path, assignment: str) -> dict[str, Path]:
@@ -84,6 +86,26 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
     todo = [s for s in chosen if force or not store.is_current(s, available[s], version)]
     report.reused = [s for s in chosen if s not in todo]
 
+    with tempfile.TemporaryDirectory() as scratch:
+        ensure_assignment(root, assignment, Path(scratch))
+    writer = GradebookWriter(root, assignment)
+
+    def record(student: str) -> None:
+        started = time.perf_counter()
+        document = store.load(student)
+        if document is not None:
+            report.earned[student] = document.earned
+            if force or student in report.graded or not writer.is_recorded(student):
+                problem = writer.record(student)
+                if problem:
+                    report.problems[student] = problem
+            if document.fatal and student not in report.problems:
+                report.problems[student] = document.fatal
+        report.seconds["gradebook"] += time.perf_counter() - started
+
+    # Each result is recorded as soon as it arrives, in this process, while the workers grade the next ones.
+    report.seconds = {"grading": 0.0, "gradebook": 0.0}
+    started = time.perf_counter()
     if todo:
         executor = _dask_executor(workers, scheduler) if engine == "dask" else _local_executor(workers)
         with executor:
@@ -98,27 +120,22 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
                     futures[executor.submit(grade_notebook, root, assignment, path, wall_seconds, seed,
                                             memory_gb)] = student
             bar = tqdm(total=len(futures), desc=f"grading {assignment}", unit="notebook", disable=not progress)
+            failure = None  # a gradebook error stops the recording, never the saving of the results still to come
             for future in as_completed(futures):
                 student = futures[future]
-                document = future.result()
-                store.save(student, document)
+                store.save(student, future.result())
                 report.graded.append(student)
+                if failure is None:
+                    try:
+                        record(student)
+                    except Exception as error:  # noqa: BLE001 - raised below, once every result is saved
+                        failure = error
                 bar.update()
             bar.close()
-
-    with tempfile.TemporaryDirectory() as scratch:
-        ensure_assignment(root, assignment, Path(scratch))
-    writer = GradebookWriter(root, assignment)
-    for student in tqdm(chosen, desc="recording in the gradebook", disable=not progress):
-        document = store.load(student)
-        if document is None:
-            continue
-        report.earned[student] = document.earned
-        if force or student in report.graded or not writer.is_recorded(student):
-            problem = writer.record(student)
-            if problem:
-                report.problems[student] = problem
-        if document.fatal and student not in report.problems:
-            report.problems[student] = document.fatal
+        if failure is not None:
+            raise failure
+    report.seconds["grading"] = time.perf_counter() - started
+    for student in tqdm(report.reused, desc="recording in the gradebook", disable=not progress or not report.reused):
+        record(student)
     return report
 

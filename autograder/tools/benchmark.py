@@ -1,14 +1,17 @@
 """Benchmark: seconds per submission for plain serial `nbgrader autograde`, for `dgm-grade autograde` with 1 and
 2 workers, and for the same hidden checks run in-process (`in_process.py`: the notebook and the checks share one
-process, as nbgrader's tests share the student's kernel), on K copies of the reference submission of an assignment,
-side by side in one run. The last two give the overhead of trusted scoring on the same checks.
+process, as nbgrader's tests share the student's kernel), on K copies of the reference submission of each
+assignment, side by side in one run. The last two give the overhead of trusted scoring on the same checks.
 
-    python -m autograder.tools.benchmark hw1 --copies 6
+    python -m autograder.tools.benchmark hw1 hw2 --copies 4
 
 Each variant starts from an empty course (no stored results, no gradebook) that shares one secret seed and one
 reference cache, so every variant does the same work: grading K student notebooks. Then the fixed overhead: K copies
-of the untouched release (every check fails at once), and what each sandbox layer costs to start one process that
-runs one trivial cell and answers one call. Not a test: it prints numbers.
+of the untouched release (every check fails at once); where the seconds of one submission go (the timeline and the
+probes of grading/timings.py, for the reference submission and the untouched release, and the gradebook stage); the
+projected time for a course of --students students and every assignment given, on one machine like this one and on a
+dask cluster of N of them; and what each sandbox layer costs to start one process that runs one trivial cell and
+answers one call. Not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from unittest import mock
 
 import autograder.sandbox.isolation as sandbox
+from autograder.grading.results import ResultStore
 from autograder.grading.student_process import StudentProcess
 from autograder.layout import course_root, grading_dir, nbgrader, release_notebook
 from autograder.pipeline.autograde import autograde
@@ -84,43 +88,83 @@ def layer_costs(runs: int = 5) -> None:
             print(f"  {label:<38} {statistics.median(seconds):6.3f} s   ({layers})", flush=True)
 
 
+def print_breakdown(label: str, course: Path, assignment: str, student: str) -> None:
+    """The timeline and the slowest probes of one graded submission (from its stored results)."""
+    document = ResultStore(course, assignment).load(student)
+    timings = document.timings if document is not None else {}
+    print(f"\nwhere the seconds go: {label} ({document.seconds if document else '?'} s in the grading process)")
+    for event, seconds in timings.get("timeline", {}).items():
+        print(f"  {seconds:7.2f} s  {event}")
+    slowest = list(timings.get("probes", {}).items())[:8]
+    if slowest:
+        print("  time inside probe calls (summed, slowest first): "
+              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest))
+
+
+def benchmark(repo: Path, base: Path, a: str, k: int) -> dict[str, float]:
+    """Per-submission seconds of each variant for assignment `a` (plus "gradebook" and "untouched")."""
+    print(f"\n=== {a}: warming up (reference outputs) ...", flush=True)
+    warm = fresh_course(repo, base, f"{a}-warm", a, 1, None)
+    autograde(warm, a, workers=1, progress=False)
+    results = {}
+    print(f"grading {k} copies of the reference submission of {a}:")
+    course = fresh_course(repo, base, f"{a}-nbgrader", a, k, warm)
+    results["nbgrader autograde (serial)"] = timed("nbgrader autograde (serial)", lambda: subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", a], cwd=course, check=True, capture_output=True))
+    reports = {}
+    for workers in (1, 2):
+        course = fresh_course(repo, base, f"{a}-cli{workers}", a, k, warm)
+        label = f"dgm-grade autograde --workers {workers}"
+        results[label] = timed(label, lambda c=course, w=workers: reports.setdefault(
+            w, autograde(c, a, workers=w, progress=False)))
+    one_worker = base / f"{a}-cli1" / "course"
+    course = fresh_course(repo, base, f"{a}-inprocess", a, k, warm)
+    untrusted = "same checks in-process, 1 worker"
+    with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.tools.in_process", OMP_NUM_THREADS="1",
+                         MKL_NUM_THREADS="1"):
+        results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
+    print(f"seconds per submission ({k} submissions):")
+    serial = results["nbgrader autograde (serial)"]
+    for label, seconds in results.items():
+        print(f"  {label:<34} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {serial / seconds:4.2f}x")
+    overhead = results["dgm-grade autograde --workers 1"] / results[untrusted] - 1
+    print(f"overhead of trusted scoring over the same checks in-process: {100 * overhead:+.1f} %")
+    untouched = fresh_course(repo, base, f"{a}-untouched", a, k, warm, untouched=True)
+    started = time.perf_counter()
+    autograde(untouched, a, workers=1, progress=False)
+    fixed = (time.perf_counter() - started) / k
+    print(f"fixed overhead (the untouched release, 1 worker): {fixed:6.2f} s/submission")
+    print_breakdown("the reference submission, 1 worker", one_worker, a, "student000")
+    print_breakdown("the untouched release, 1 worker", untouched, a, "student000")
+    gradebook = reports[1].seconds["gradebook"] / k
+    print(f"  gradebook stage (recording, in the scheduler's process): {gradebook:.2f} s/submission")
+    per_submission = {label: seconds / k for label, seconds in results.items()}
+    return per_submission | {"gradebook": gradebook, "untouched": fixed}
+
+
+def print_projection(measured: dict[str, dict[str, float]], students: int) -> None:
+    """Grading `students` submissions of every assignment measured: on this machine with 2 workers, and on a dask
+    cluster of N such machines (2 workers each; the gradebook stage stays serial in the scheduler's process)."""
+    per_student = sum(m["dgm-grade autograde --workers 2"] - m["gradebook"] for m in measured.values())
+    gradebook = sum(m["gradebook"] for m in measured.values())
+    serial = sum(m["nbgrader autograde (serial)"] for m in measured.values())
+    print(f"\nprojection: {students} students x {', '.join(measured)} (the reference submission's work each)")
+    print(f"  serial nbgrader autograde, this machine:   {students * serial / 60:6.1f} min")
+    for machines in (1, 4, 10):
+        minutes = students * (per_student / machines + gradebook) / 60
+        print(f"  dgm-grade, {machines:2d} machine(s) like this one:   {minutes:6.1f} min")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("assignment")
-    parser.add_argument("--copies", type=int, default=6)
+    parser.add_argument("assignments", nargs="+")
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--students", type=int, default=300, help="course size of the projection")
     args = parser.parse_args(argv)
-    repo, a, k = course_root(Path(__file__).resolve().parent), args.assignment, args.copies
+    repo = course_root(Path(__file__).resolve().parent)
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        print(f"warming up (reference outputs for {a}) ...", flush=True)
-        warm = fresh_course(repo, base, "warm", a, 1, None)
-        autograde(warm, a, workers=1, progress=False)
-        results = {}
-        print(f"grading {k} copies of the reference submission of {a}:")
-        course = fresh_course(repo, base, "nbgrader", a, k, warm)
-        results["nbgrader autograde (serial)"] = timed("nbgrader autograde (serial)", lambda: subprocess.run(
-            [sys.executable, "-m", "nbgrader", "autograde", a], cwd=course, check=True, capture_output=True))
-        for workers in (1, 2):
-            course = fresh_course(repo, base, f"cli{workers}", a, k, warm)
-            label = f"dgm-grade autograde --workers {workers}"
-            results[label] = timed(label, lambda c=course, w=workers: autograde(c, a, workers=w, progress=False))
-        course = fresh_course(repo, base, "inprocess", a, k, warm)
-        untrusted = "same checks in-process, 1 worker"
-        with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.tools.in_process", OMP_NUM_THREADS="1",
-                             MKL_NUM_THREADS="1"):
-            results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
-        print(f"\nseconds per submission ({k} submissions):")
-        serial = results["nbgrader autograde (serial)"]
-        for label, seconds in results.items():
-            speedup = serial / seconds
-            print(f"  {label:<34} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {speedup:4.2f}x")
-        overhead = results["dgm-grade autograde --workers 1"] / results[untrusted] - 1
-        print(f"overhead of trusted scoring over the same checks in-process: {100 * overhead:+.1f} %")
-        course = fresh_course(repo, base, "untouched", a, k, warm, untouched=True)
-        started = time.perf_counter()
-        autograde(course, a, workers=1, progress=False)
-        print(f"fixed overhead (the untouched release, 1 worker): {(time.perf_counter() - started) / k:6.2f} "
-              f"s/submission")
+        measured = {a: benchmark(repo, Path(tmp), a, args.copies) for a in args.assignments}
+    print_projection(measured, args.students)
     layer_costs()
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.datasets import make_moons, make_swiss_roll
 from torch import distributions as D
 
 
@@ -41,6 +40,8 @@ class TwoMoons(Toy2D):
     name: str = "two_moons"
 
     def _sample(self, n, rng):
+        from sklearn.datasets import make_moons  # on first use (a slow import)
+
         x, _ = make_moons(n_samples=n, noise=self.noise, random_state=int(rng.integers(2**31)))
         return x - np.array([0.5, 0.25])
 
@@ -53,6 +54,8 @@ class SwissRoll(Toy2D):
     name: str = "swiss_roll"
 
     def _sample(self, n, rng):
+        from sklearn.datasets import make_swiss_roll  # on first use (a slow import)
+
         x, _ = make_swiss_roll(n_samples=n, noise=self.noise, random_state=int(rng.integers(2**31)))
         return x[:, [0, 2]] / 5.0
 
