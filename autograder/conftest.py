@@ -8,4 +8,5 @@ from autograder.grading.plugin import (  # noqa: F401  (pytest finds hooks and f
     pytest_runtest_makereport,
     pytest_sessionfinish,
     pytest_sessionstart,
+    pytest_unconfigure,
 )

@@ -39,13 +39,16 @@ def test_resized_digits_keep_their_shape_and_range():
 
 
 def test_the_digits_are_scikit_learns_whether_read_from_its_file_or_through_its_loader(monkeypatch):
-    from sklearn.datasets import load_digits as sklearn_digits
+    import sklearn.datasets
 
     import dgmlib.data.digits as digits
 
-    want = sklearn_digits()
+    want, loader = sklearn.datasets.load_digits(), sklearn.datasets.load_digits
     for read_file in (True, False):
-        if not read_file:  # scikit-learn moved its file: its loader is used
+        if read_file:  # the fast path never needs scikit-learn's loader
+            monkeypatch.setattr(sklearn.datasets, "load_digits", lambda: pytest.fail("read through the loader"))
+        else:  # scikit-learn moved its file: its loader is used
+            monkeypatch.setattr(sklearn.datasets, "load_digits", loader)
             monkeypatch.setattr(digits.importlib.util, "find_spec", lambda name: None)
         images, labels = load_digits("grey")
         assert torch.equal(images[:, 0] * 16, torch.as_tensor(want.images, dtype=torch.float32))

@@ -49,3 +49,37 @@ def test_hostile_code_touched_nothing_of_anyone_else_and_left_nothing_behind(gra
     assert set(Path(tempfile.gettempdir()).glob("dgm-grad*")) <= report.temporary_before, "working folders were left"
     planted = [folder for folder in map(Path, sys.path) if (folder / "zz_dgm_forged.pth").exists()]
     assert planted == [], "a .pth file was planted in the grader's interpreter"
+
+
+def test_the_dependency_probe_sees_a_connection_that_one_initialisation_left_dead():
+    """A correct PixelCNN whose first initialisation outputs nothing its inputs change (every ReLU off, as happened
+    on 20 of 3,000 seeds) still shows every allowed connection: the probe sums over fresh initialisations."""
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.grading.runner import answer
+    from autograder.layout import course_root, probes_file
+
+    class SeesLeftAndAbove(torch.nn.Module):
+        def __init__(self, dead: bool):
+            super().__init__()
+            self.dead = dead
+
+        def forward(self, x):  # (B, 1, H, W): logit (i, j) = x(i, j - 1) + x(i - 1, j), all zero when dead
+            left, above = F.pad(x, (1, 0))[..., :, :-1], F.pad(x, (0, 0, 1, 0))[..., :-1, :]
+            return (left + above) * (0.0 if self.dead else 1.0)
+
+    made = []
+
+    def pixelcnn(image_size, channels, layers):
+        made.append(SeesLeftAndAbove(dead=not made))
+        return made[-1]
+
+    probes = {"__name__": "probes", "answer": answer}
+    exec(compile(probes_file(course_root(), "hw1").read_text(), "probes.py", "exec"), probes)
+    deps = probes["pixelcnn_dependencies"]({"PixelCNN": pixelcnn}, image_size=4, channels=8, layers=2)["dependencies"]
+    assert len(made) > 1
+    size = 4
+    left = [(i * size + j, i * size + j - 1) for i in range(size) for j in range(1, size)]
+    above = [(i * size + j, (i - 1) * size + j) for i in range(1, size) for j in range(size)]
+    assert all(deps[a, b] > 0 for a, b in left + above)

@@ -112,22 +112,33 @@ def test_a_cell_that_ends_the_process_is_named_as_the_student_counts_it(tmp_path
 
 
 def test_timings_follow_the_process_and_a_claimed_time_outside_its_life_is_not_believed(tmp_path):
-    """Where the seconds go (grading/timings.py): launch, interpreter, each cell, ready, the time inside each probe;
-    a time the process claims for one of its events is used only between its launch and the moment it is read."""
+    """Where the seconds go (grading/timings.py): launch, interpreter, each cell, ready, the time inside each probe,
+    when the process said each happened (the grader reads its messages later); a claimed time outside the process's
+    life is replaced by the moment it was read, and a flood of made-up cell events adds nothing."""
     from autograder.grading.timings import Timings
 
     probes = tmp_path / "probes.py"
     probes.write_text(PROBES)
-    lie = ("import json, os, sys\nos.write(int(sys.argv[2]), json.dumps({'event': 'cell', 'position': 2, "
-           "'at': 1e12}).encode() + b'\\n')")
+
+    def send(positions_and_times: str) -> str:
+        return ("import json, os, sys\nfor position, at in " + positions_and_times + ":\n"
+                "    os.write(int(sys.argv[2]), json.dumps({'event': 'cell', 'position': position, 'at': at}).encode()"
+                " + b'\\n')")
+
+    cells = ["import time\ntime.sleep(0.3)", send("[(2, 1e12)]"), send("[(3, 1.0)]"),
+             send("[(p, time.time()) for p in [*range(-200, 0), *range(10**6, 10**6 + 200)]]"), "x = 1"]
     timings = Timings(origin=time.time())
-    with StudentProcess(["import time\ntime.sleep(0.3)", lie, "x = 1"], probes, timings=timings) as p:
+    with StudentProcess(cells, probes, timings=timings) as p:
+        p.launch()
+        time.sleep(3)  # every message waits in the pipe (64 KiB: the flood above fits) until the call reads it
         assert p.call("value", kwargs={"name": "x"})["y"] == 1
     timeline = timings.to_json()["timeline"]
-    names = ["launched", "interpreter up (sandbox, Python, IPython)", "code cell 1 of those run done",
-             "code cell 2 of those run done", "code cell 3 of those run done", "ready (every cell run)"]
+    names = ["launched", "interpreter up (sandbox, Python, IPython)", *(f"code cell {k} of those run done"
+                                                                       for k in range(1, 6)), "ready (every cell run)"]
     assert set(timeline) == {f"student: {name}" for name in names}, timeline
-    assert all(0 <= seconds < 60 for seconds in timeline.values()), "a claimed time far in the future was believed"
-    assert timeline["student: code cell 1 of those run done"] - timeline["student: interpreter up (sandbox, " \
-        "Python, IPython)"] >= 0.3
+    up, first_cell = timeline["student: interpreter up (sandbox, Python, IPython)"], timeline[
+        "student: code cell 1 of those run done"]
+    assert 0.25 <= first_cell - up < 2 and timeline["student: ready (every cell run)"] < 2.9, timeline
+    lies = [timeline["student: code cell 2 of those run done"], timeline["student: code cell 3 of those run done"]]
+    assert all(2.9 < seconds < 60 for seconds in lies), "a time before the launch or far in the future was believed"
     assert set(timings.to_json()["probes"]) == {"student: value"}

@@ -49,7 +49,7 @@ def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: fl
         out = Path(tmp) / "results.json"
         command = [sys.executable, "-m", "pytest", str(suite_dir(root, assignment)), "--notebook", str(notebook),
                    "--results", str(out), "--wall-seconds", str(wall_seconds), "-q", "-p", "no:cacheprovider",
-                   "--rootdir", str(root), "-o", "addopts=", "--tb=line"]
+                   "--rootdir", str(root), "-o", "addopts=", "--tb=line", "--exit-at-once"]
         env = os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
                             "TMPDIR": tmp,  # the job folders of the student's and the reference's processes
                             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # the hidden suite needs no installed plugin

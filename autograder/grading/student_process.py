@@ -150,11 +150,13 @@ class StudentProcess:
         while True:
             message = self._receive(deadline, during="running the notebook's cells")
             if message["event"] == "cell" and type(message.get("position")) is int:
+                position = message["position"]
                 if self._current_cell is None:
                     self._mark("interpreter up (sandbox, Python, IPython)", message)
-                else:
+                elif self._current_cell < position < len(self.cells):  # forward steps only: one mark per cell
                     self._mark(f"{self._cell_name(self._current_cell)} done", message)
-                self._current_cell = message["position"]
+                if 0 <= position < len(self.cells):  # (a made-up position names no cell)
+                    self._current_cell = position
             elif message["event"] == "ready" and well_formed_reports(message.get("cells")):
                 self.cell_reports = message["cells"]
                 if self._current_cell is not None:

@@ -2,10 +2,13 @@
 
     Timings.origin            the wall-clock time grade_notebook launched the grading process (LAUNCHED_ENV)
     timeline  {event: s}      seconds after the origin: the grader's imports, collection, the student's process up,
-                              each of its cells done, the notebook ready, the first and last check, results written
+                              each of its cells done, the notebook ready, the first and last check, the processes
+                              stopped, the results read by grade_notebook
     probes    {name: s}       seconds inside each probe call, summed ("student: made_jacobian", "reference: ...")
 
-Measured on the grader's side only (nothing the student's process reports about itself), and never scored.
+Never scored. The probe seconds and the grader's events are measured in the grader's process; the events of the
+student's process are stamped with the time it says they happened (the grader reads its messages only when a check
+calls it), believed only between its launch and the moment the message was read, and at most one per cell.
 """
 
 from __future__ import annotations

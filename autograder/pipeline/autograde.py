@@ -1,12 +1,14 @@
-"""`dgm-grade autograde`: grade every submission of an assignment in parallel, then record them in the gradebook.
+"""`dgm-grade autograde`: grade every submission of an assignment in parallel and record each in the gradebook.
 
 Workers (threads that each drive a pytest process, or dask workers) only produce result files; this process alone
-writes the gradebook. Results are kept per submission and reused while the notebook and the suite are unchanged, so
-a re-run grades only what is new and a killed run resumes where it stopped.
+writes the gradebook, recording each result as it arrives while the workers grade the next ones. Results are kept
+per submission and reused while the notebook and the suite are unchanged, so a re-run grades only what is new and a
+killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -130,6 +132,9 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
                         record(student)
                     except Exception as error:  # noqa: BLE001 - raised below, once every result is saved
                         failure = error
+                        print(f"recording {student} in the gradebook failed ({type(error).__name__}: {error}); the "
+                              f"remaining submissions are graded and saved, then this run stops: run it again to "
+                              f"record them", file=sys.stderr, flush=True)
                 bar.update()
             bar.close()
         if failure is not None:

@@ -128,8 +128,8 @@ def caught_on(verdicts: Verdicts, checks: list[HiddenCheck], loses: frozenset[st
 
 
 def without_training(checks: list[HiddenCheck]) -> list[HiddenCheck]:
-    """The checks without a time limit of their own: all but the training checks, which are calibrated statistic by
-    statistic (`calibrate`) and take seconds per seed."""
+    """The checks without a time limit of their own (`@check(..., timeout=...)`): all but those that train a model
+    in the student's process, which take seconds per seed and are calibrated statistic by statistic (`calibrate`)."""
     return [c for c in checks if c.timeout is None]
 
 
@@ -156,6 +156,13 @@ def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache
     finally:
         reference.close()
     return caught
+
+
+def false_alarms(assignment: str, seeds: list[int], cache_dir: Path) -> list[int]:
+    """The seeds on which the reference solution lost points to a check other than training (see without_training)."""
+    caught = power(assignment, {REFERENCE: reference_suspect(assignment)}, seeds, cache_dir,
+                   checks=without_training(hidden_checks(assignment)))
+    return caught[REFERENCE]
 
 
 def corpus_suspects(assignment: str, variants: dict[str, Variant]) -> dict[str, Suspect]:
