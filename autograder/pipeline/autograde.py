@@ -32,7 +32,8 @@ class AutogradeReport:
     problems: dict[str, str] = field(default_factory=dict)
     earned: dict[str, float] = field(default_factory=dict)  # practice points of every student with a result
     maximum: float = 0.0  # the assignment's practice points (its check cells' points, as in the gradebook)
-    seconds: dict[str, float] = field(default_factory=dict)  # "grading": wall time; "gradebook": the part recording
+    # "grading": wall time of the grading loop; "gradebook": the part of all of it spent recording
+    seconds: dict[str, float] = field(default_factory=lambda: {"grading": 0.0, "gradebook": 0.0})
 
 
 def submissions(root: Path, assignment: str) -> dict[str, Path]:
@@ -106,7 +107,6 @@ def autograde(root: Path, assignment: str, students: Iterable[str] | None = None
         report.seconds["gradebook"] += time.perf_counter() - started
 
     # Each result is recorded as soon as it arrives, in this process, while the workers grade the next ones.
-    report.seconds = {"grading": 0.0, "gradebook": 0.0}
     started = time.perf_counter()
     if todo:
         executor = _dask_executor(workers, scheduler) if engine == "dask" else _local_executor(workers)

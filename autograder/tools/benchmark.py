@@ -111,13 +111,12 @@ def benchmark(repo: Path, base: Path, a: str, k: int) -> dict[str, float]:
     course = fresh_course(repo, base, f"{a}-nbgrader", a, k, warm)
     results["nbgrader autograde (serial)"] = timed("nbgrader autograde (serial)", lambda: subprocess.run(
         [sys.executable, "-m", "nbgrader", "autograde", a], cwd=course, check=True, capture_output=True))
-    reports = {}
+    courses, reports = {}, {}
     for workers in (1, 2):
-        course = fresh_course(repo, base, f"{a}-cli{workers}", a, k, warm)
+        courses[workers] = fresh_course(repo, base, f"{a}-cli{workers}", a, k, warm)
         label = f"dgm-grade autograde --workers {workers}"
-        results[label] = timed(label, lambda c=course, w=workers: reports.setdefault(
-            w, autograde(c, a, workers=w, progress=False)))
-    one_worker = base / f"{a}-cli1" / "course"
+        results[label] = timed(label, lambda w=workers: reports.setdefault(
+            w, autograde(courses[w], a, workers=w, progress=False)))
     course = fresh_course(repo, base, f"{a}-inprocess", a, k, warm)
     untrusted = "same checks in-process, 1 worker"
     with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.tools.in_process", OMP_NUM_THREADS="1",
@@ -134,7 +133,7 @@ def benchmark(repo: Path, base: Path, a: str, k: int) -> dict[str, float]:
     autograde(untouched, a, workers=1, progress=False)
     fixed = (time.perf_counter() - started) / k
     print(f"fixed overhead (the untouched release, 1 worker): {fixed:6.2f} s/submission")
-    print_breakdown("the reference submission, 1 worker", one_worker, a, "student000")
+    print_breakdown("the reference submission, 1 worker", courses[1], a, "student000")
     print_breakdown("the untouched release, 1 worker", untouched, a, "student000")
     gradebook = reports[2].seconds["gradebook"] / k
     print(f"  gradebook stage (recording, in the scheduler's process): {gradebook:.2f} s/submission")
