@@ -48,6 +48,15 @@ def test_a_removed_skip_tag_is_restored_from_the_source_by_grade_id():
     assert "train_for_ten_minutes()" not in sources(plan(student, source))
 
 
+def test_a_given_cell_tagged_skip_grading_is_neither_run_nor_restored():
+    """A given cell that only draws (skip-grading in the source) is not run, kept or deleted alike."""
+    source = source_notebook()
+    source.cells.insert(1, cell("code", "plot_the_data()", "picture", tags=(SKIP_TAG,), locked=True))
+    for student in (source, nbformat.v4.new_notebook(cells=[c for c in source.cells if c.source != "plot_the_data()"])):
+        result = plan(student, source)
+        assert "plot_the_data()" not in sources(result) and result.problems == []
+
+
 def test_edited_and_deleted_given_cells_are_restored():
     source, student = source_notebook(), source_notebook()
     student.cells[0].source = "import math\nimport os; os.system('rm -rf /')"

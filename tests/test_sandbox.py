@@ -299,3 +299,26 @@ def test_groups_left_by_a_killed_grader_are_removed_by_the_next():
     group.kill_and_remove()
     submission_group(2**30, 64).kill_and_remove()
     assert not any(folder.exists() for folder in stale + group.folders)
+
+
+def test_a_sandbox_the_caller_probed_starts_without_probing_again(monkeypatch):
+    """grade_notebook's process probes bwrap once and says so to each grading; a grading told anything else, or using
+    another allowlist, probes itself."""
+    bwrap = sandbox.bwrap_binary()
+    if bwrap is None or not sandbox.probed_environment():
+        pytest.skip("bubblewrap cannot start here")
+
+    def probe(*args):
+        raise AssertionError("probed again")
+
+    monkeypatch.setattr(sandbox, "isolation_available", probe)
+    monkeypatch.setenv(sandbox.PROBED_ENV, sandbox.probe_key(bwrap, sandbox.sandbox_user()))
+    assert sandbox.Sandbox(Limits()).isolated
+    for wrong in (sandbox.probe_key("/elsewhere/bwrap", sandbox.sandbox_user()), "yes"):
+        monkeypatch.setenv(sandbox.PROBED_ENV, wrong)
+        with pytest.raises(AssertionError, match="probed again"):
+            sandbox.Sandbox(Limits())
+    monkeypatch.setenv(sandbox.PROBED_ENV, sandbox.probe_key(bwrap, sandbox.sandbox_user()))
+    with pytest.raises(AssertionError, match="probed again"):
+        sandbox.Sandbox(Limits(), Allowlist.for_interpreter())
+    assert sandbox.PROBED_ENV not in sandbox.student_environment()

@@ -158,7 +158,8 @@ def plan(student: NotebookNode, source: NotebookNode) -> GradingPlan:
     """The code cells to run for `student`, given the instructor's `source` notebook."""
     by_id = {nbgrader_meta(c).get("grade_id"): (k, c) for k, c in enumerate(source.cells) if nbgrader_meta(c)}
     skip_ids = {gid for gid, (_, c) in by_id.items() if SKIP_TAG in tags(c) or is_check_cell(c)}
-    given = {gid: k for gid, (k, c) in by_id.items() if is_given_cell(c) and c.cell_type == "code"}
+    given = {gid: k for gid, (k, c) in by_id.items()
+             if is_given_cell(c) and c.cell_type == "code" and gid not in skip_ids}
     result = GradingPlan()
     seen: dict[str, int] = {}
     placed: set[str] = set()

@@ -132,8 +132,15 @@ def binary_digits(ns):
 def train_vae(ns, train, latent_dim, hidden, epochs, lr, batch_size):
     from dgmlib.train import fit
 
-    model = _vae(ns, train.shape[1], latent_dim, hidden).train()
-    fit(model, _tensor(train), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size), progress=False)
+    model = _vae(ns, train.shape[1], latent_dim, hidden)
+    try:  # a missing answer fails here, not after torch's first optimizer (1 s); anything else, in training
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):  # the same random numbers for training
+            model.loss(_tensor(train[:2]))
+    except NotImplementedError:
+        raise
+    except Exception:  # e.g. a loss that needs autograd: training shows what is wrong
+        pass
+    fit(model.train(), _tensor(train), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size), progress=False)
     return {name: value for name, value in model.state_dict().items()}
 
 

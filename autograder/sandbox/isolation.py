@@ -42,6 +42,7 @@ from autograder.sandbox.cgroup import SubmissionGroup, submission_group
 PR_SET_PDEATHSIG = 1
 MEMORY_ENV = "DGM_GRADE_MEMORY_GB"
 SECRET_SEED_ENV = "DGM_GRADE_SECRET_SEED"  # never inherited by the student's process (student_environment)
+PROBED_ENV = "DGM_GRADE_SANDBOX_PROBED"  # set by grade_notebook's process: bwrap already started a Python here
 UNSANDBOXED_ENV = "DGM_GRADE_UNSANDBOXED"  # "1": as root, run student code with limits only where bwrap cannot start
 CLONE_NEWNS = 0x00020000
 MS_BIND, MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 4096, 16384, 1 << 18, 2, 4
@@ -159,7 +160,9 @@ class Sandbox:
         self.allowlist = allowlist or Allowlist.for_interpreter()
         self.bwrap = bwrap_binary()
         self.uid = sandbox_user()
-        self.isolated = self.bwrap is not None and isolation_available(self.allowlist, self.bwrap, self.uid)
+        self.isolated = self.bwrap is not None and (
+            (allowlist is None and os.environ.get(PROBED_ENV) == probe_key(self.bwrap, self.uid))
+            or isolation_available(self.allowlist, self.bwrap, self.uid))
         self.group: SubmissionGroup | None = None  # the control group of the running process
         self.capped = "no cgroup caps (per-process limits only)"
 
@@ -292,6 +295,22 @@ def isolation_available(allowlist: Allowlist, bwrap: str, uid: int | None) -> bo
         kill_group(process.pid)
         process.wait()
         shutil.rmtree(job, ignore_errors=True)
+
+
+def probe_key(bwrap: str, uid: int | None) -> str:
+    """What a probe proved: this bwrap starts the interpreter's sandbox, for a separate user or the caller's own."""
+    return f"{bwrap} as {'a separate user' if uid is not None else 'the caller'}"
+
+
+@functools.cache
+def probed_environment() -> dict[str, str]:
+    """For the grading processes this process starts: the probe's result, so that each of them need not start a
+    sandboxed Python first (isolation_available, 0.15 s). Probed once per process; {} where bwrap cannot start, and
+    then each grading probes (and refuses or falls back) itself."""
+    bwrap, uid = bwrap_binary(), sandbox_user()
+    if bwrap is not None and isolation_available(Allowlist.for_interpreter(), bwrap, uid):
+        return {PROBED_ENV: probe_key(bwrap, uid)}
+    return {}
 
 
 def sandbox_user() -> int | None:

@@ -6,12 +6,13 @@ assignment, side by side in one run. The last two give the overhead of trusted s
     python -m autograder.tools.benchmark hw1 hw2 --copies 4
 
 Each variant starts from an empty course (no stored results, no gradebook) that shares one secret seed and one
-reference cache, so every variant does the same work: grading K student notebooks. Then the fixed overhead: K copies
-of the untouched release (every check fails at once); where the seconds of one submission go (the timeline and the
-probes of grading/timings.py, for the reference submission and the untouched release, and the gradebook stage); the
-projected time for a course of --students students and every assignment given, on one machine like this one and on a
-dask cluster of N of them; and what each sandbox layer costs to start one process that runs one trivial cell and
-answers one call. Not a test: it prints numbers.
+reference cache, and starts its own fork servers (grading/fork_server.py), so every variant does the same work as one
+run of it: grading K student notebooks. Then the fixed overhead: K copies of the untouched release (every check fails
+at once) with a warm fork server, and what starting one costs; where the seconds of one submission go (the timeline
+and the probes of grading/timings.py, for the reference submission and the untouched release, and the gradebook
+stage); the projected time for a course of --students students and every assignment given, on one machine like
+this one and on a dask cluster of N of them; and what each sandbox layer costs to start one process that runs one
+trivial cell and answers one call. Not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from unittest import mock
 
 import autograder.sandbox.isolation as sandbox
+from autograder.grading import fork_server
 from autograder.grading.results import ResultStore
 from autograder.grading.student_process import StudentProcess
 from autograder.layout import course_root, grading_dir, nbgrader, release_notebook
@@ -109,16 +111,19 @@ def benchmark(repo: Path, base: Path, a: str, k: int) -> dict[str, float]:
     results = {}
     print(f"grading {k} copies of the reference submission of {a}:")
     course = fresh_course(repo, base, f"{a}-nbgrader", a, k, warm)
+    fork_server.POOL.close()  # every variant starts its own fork servers, as one run of it would
     results["nbgrader autograde (serial)"] = timed("nbgrader autograde (serial)", lambda: subprocess.run(
         [sys.executable, "-m", "nbgrader", "autograde", a], cwd=course, check=True, capture_output=True))
     courses, reports = {}, {}
     for workers in (1, 2):
         courses[workers] = fresh_course(repo, base, f"{a}-cli{workers}", a, k, warm)
         label = f"dgm-grade autograde --workers {workers}"
+        fork_server.POOL.close()
         results[label] = timed(label, lambda w=workers: reports.setdefault(
             w, autograde(courses[w], a, workers=w, progress=False)))
     course = fresh_course(repo, base, f"{a}-inprocess", a, k, warm)
     untrusted = "same checks in-process, 1 worker"
+    fork_server.POOL.close()
     with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.tools.in_process", OMP_NUM_THREADS="1",
                          MKL_NUM_THREADS="1"):
         results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
@@ -128,11 +133,18 @@ def benchmark(repo: Path, base: Path, a: str, k: int) -> dict[str, float]:
         print(f"  {label:<34} {seconds / k:6.2f} s/submission   speed-up vs serial nbgrader {serial / seconds:4.2f}x")
     overhead = results["dgm-grade autograde --workers 1"] / results[untrusted] - 1
     print(f"overhead of trusted scoring over the same checks in-process: {100 * overhead:+.1f} %")
+    fork_server.POOL.close()
+    started = time.perf_counter()
+    fork_server.ForkServer(dict(os.environ)).close()
+    print(f"a fork server starts in {time.perf_counter() - started:.2f} s (once per worker and run; every variant "
+          f"above paid it)")
+    autograde(fresh_course(repo, base, f"{a}-untouched-warm-up", a, 1, warm, untouched=True), a, workers=1,
+              progress=False)  # so that the fork server is warm, as it is for all but a worker's first submission
     untouched = fresh_course(repo, base, f"{a}-untouched", a, k, warm, untouched=True)
     started = time.perf_counter()
     autograde(untouched, a, workers=1, progress=False)
     fixed = (time.perf_counter() - started) / k
-    print(f"fixed overhead (the untouched release, 1 worker): {fixed:6.2f} s/submission")
+    print(f"fixed overhead (the untouched release, 1 worker, warm fork server): {fixed:6.2f} s/submission")
     print_breakdown("the reference submission, 1 worker", courses[1], a, "student000")
     print_breakdown("the untouched release, 1 worker", untouched, a, "student000")
     gradebook = reports[2].seconds["gradebook"] / k
