@@ -20,6 +20,8 @@ from autograder.grading.timings import LAUNCHED_ENV
 from autograder.layout import source_notebook, suite_dir
 from autograder.sandbox.isolation import MEMORY_ENV, PROBED_ENV, SECRET_SEED_ENV, probed_environment
 
+EXTRA_PYTEST_ARGS: tuple[str, ...] = ()  # the benchmark's in-process variant sets it; never read from the environment
+NOT_PASSED_ON = (PROBED_ENV, "PYTEST_ADDOPTS", "PYTEST_PLUGINS")  # only our own probe; our own pytest options only
 GRADED_BY = ("grading", "sandbox")  # the packages whose code runs when a notebook is graded (and layout.py)
 SUITE_FILES = ("test_*.py", "probes.py", "__init__.py")  # of autograder/<hw>/ (not its bug and attack corpora)
 
@@ -68,8 +70,8 @@ def grade_notebook(root: Path, assignment: str, notebook: Path, wall_seconds: fl
         out, log = Path(tmp) / "results.json", Path(tmp) / "pytest.log"
         argv = [str(suite_dir(root, assignment)), "--notebook", str(notebook), "--results", str(out),
                 "--wall-seconds", str(wall_seconds), "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
-                "-o", "addopts=", "--tb=line", "--exit-at-once"]
-        env = {k: v for k, v in os.environ.items() if k != PROBED_ENV} | {  # only our own probe is believed
+                "-o", "addopts=", "--tb=line", "--exit-at-once", *EXTRA_PYTEST_ARGS]
+        env = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON} | {  # (an instructor's -x costs points)
             "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # the hidden suite needs no installed plugin
         grading_env = {"TMPDIR": tmp, **probed_environment()}  # TMPDIR: the job folders of the student's process

@@ -29,7 +29,7 @@ from pathlib import Path
 from unittest import mock
 
 import autograder.sandbox.isolation as sandbox
-from autograder.grading import fork_server
+from autograder.grading import fork_server, grade
 from autograder.grading.results import ResultStore
 from autograder.grading.student_process import StudentProcess
 from autograder.layout import course_root, grading_dir, nbgrader, release_notebook
@@ -124,8 +124,8 @@ def benchmark(repo: Path, base: Path, a: str, k: int) -> dict[str, float]:
     course = fresh_course(repo, base, f"{a}-inprocess", a, k, warm)
     untrusted = "same checks in-process, 1 worker"
     fork_server.POOL.close()
-    with mock.patch.dict(os.environ, PYTEST_ADDOPTS="-p autograder.tools.in_process", OMP_NUM_THREADS="1",
-                         MKL_NUM_THREADS="1"):
+    with mock.patch.object(grade, "EXTRA_PYTEST_ARGS", ("-p", "autograder.tools.in_process")), \
+            mock.patch.dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
         results[untrusted] = timed(untrusted, lambda: autograde(course, a, workers=1, progress=False))
     print(f"seconds per submission ({k} submissions):")
     serial = results["nbgrader autograde (serial)"]

@@ -3,7 +3,8 @@ process, the way plain nbgrader runs its tests inside the student's kernel. It i
 notebook completely; it exists so that `benchmark.py` can measure what the trusted path (a separate sandboxed
 process, arrays through pipes, bubblewrap, cgroups and a separate user) costs on exactly the same checks.
 
-    PYTEST_ADDOPTS="-p autograder.tools.in_process" pytest autograder/hw1 --notebook ...
+    pytest -p autograder.tools.in_process autograder/hw1 --notebook ...
+    (the benchmark sets autograder.grading.grade.EXTRA_PYTEST_ARGS; grade_notebook ignores PYTEST_ADDOPTS)
 """
 
 from __future__ import annotations
