@@ -96,3 +96,8 @@ def hw1_course(tmp_path_factory):
 @pytest.fixture(scope="session")
 def hw2_course(tmp_path_factory):
     return graded_course(tmp_path_factory, "hw2")
+
+
+@pytest.fixture(scope="session")
+def hw3_course(tmp_path_factory):
+    return graded_course(tmp_path_factory, "hw3")

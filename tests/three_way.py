@@ -145,4 +145,4 @@ def test_the_reference_loses_nothing_on_seeds_that_once_raised_a_false_alarm(req
     assignment, seeds = request.module.ASSIGNMENT, request.module.FALSE_ALARM_SEEDS
     if not seeds:
         pytest.skip(f"no false alarm was ever found for {assignment}")
-    assert false_alarms(assignment, seeds, tmp_path) == [], "the reference solution lost points on these seeds"
+    assert false_alarms(assignment, seeds, tmp_path) == [], "a correct solution lost points on these seeds"

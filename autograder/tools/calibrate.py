@@ -8,9 +8,9 @@ The first prints the statistic for each seed (the reference solution as the stud
 margins go into autograder/hwN/README.md. The second grades every bug of autograder/hwN/bugs.py (with --mutants:
 every student function perturbed, autograder/tools/mutants.py) on each seed and prints on how many seeds it lost its
 points (autograder/tools/power.py), and the reference solution too, which must lose nothing on any seed; it exits 1
-when a bug was missed on more than one seed in 20 or the reference lost points. The third grades only the reference,
-on many seeds, with every check but the training checks (calibrated by the first): a check that fails a correct
-solution on one seed in a few hundred shows up here, and exits 1.
+when a bug was missed on more than one seed in 20 or the reference lost points. The third grades the reference
+and the alternative correct solutions of bugs.py on many seeds, with every check but the training checks (calibrated
+by the first): a check that fails a correct solution on one seed in a few hundred shows up here, and exits 1.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ POWER_BAR = 19 / 20  # statistical checks may miss a bug on one seed in 20, no m
 
 
 def report_false_alarms(assignment: str, seeds: range) -> bool:
-    """Print the seeds on which the reference lost points to a check other than training; True when there are none."""
+    """Print the seeds on which a correct solution (the reference or an alternative) lost points to a check other
+    than training; True when there are none."""
     with tempfile.TemporaryDirectory(prefix="dgm-power-") as cache:
         return not false_alarms(assignment, list(seeds), Path(cache))
 
@@ -91,7 +92,7 @@ def main(argv=None) -> None:
     parser.add_argument("--power", action="store_true", help="grade the bug corpus on every seed")
     parser.add_argument("--mutants", action="store_true", help="with --power: the mutants instead of the corpus")
     parser.add_argument("--false-alarms", action="store_true",
-                        help="grade only the reference, without the training checks, on every seed")
+                        help="grade the reference and the alternatives, without the training checks, on every seed")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--notebook", help="calibrate another notebook as the student (e.g. a buggy one)")

@@ -147,7 +147,7 @@ def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache
                                   stop_at_first_failure=suspect.loses is None)
             caught[name] = caught_on(verdicts, judged, suspect.loses)
             missed = sorted(set(seeds) - set(caught[name]))
-            if name == REFERENCE:
+            if name == REFERENCE or name.startswith(ALTERNATIVE):  # a correct solution: it must lose nothing
                 progress(f"{name:48s} lost points on {len(caught[name]):3d} of {len(seeds)} seeds "
                          f"({verdicts.seconds:5.1f} s)" + (f": {caught[name]}" if caught[name] else ""))
             else:
@@ -159,10 +159,11 @@ def power(assignment: str, suspects: dict[str, Suspect], seeds: list[int], cache
 
 
 def false_alarms(assignment: str, seeds: list[int], cache_dir: Path) -> list[int]:
-    """The seeds on which the reference solution lost points to a check other than training (see without_training)."""
-    caught = power(assignment, {REFERENCE: reference_suspect(assignment)}, seeds, cache_dir,
+    """The seeds on which the reference solution or one of the corpus's alternative correct solutions lost points to
+    a check other than training (see without_training)."""
+    caught = power(assignment, correct_suspects(assignment), seeds, cache_dir,
                    checks=without_training(hidden_checks(assignment)))
-    return caught[REFERENCE]
+    return sorted(set().union(*caught.values()))
 
 
 def corpus_suspects(assignment: str, variants: dict[str, Variant]) -> dict[str, Suspect]:
@@ -171,8 +172,18 @@ def corpus_suspects(assignment: str, variants: dict[str, Variant]) -> dict[str, 
 
 
 REFERENCE = "reference solution"
+ALTERNATIVE = "alternative "  # the prefix of an alternative correct solution's name among the suspects
 
 
 def reference_suspect(assignment: str) -> Suspect:
     """The reference submission, which must lose nothing: on any seed where it is "caught", a check false-alarms."""
     return Suspect(reference_submission(course_root(), assignment), None)
+
+
+def correct_suspects(assignment: str) -> dict[str, Suspect]:
+    """The reference and the alternative correct solutions of autograder/<assignment>/bugs.py: none may lose a point."""
+    reference = reference_submission(course_root(), assignment)
+    alternatives = importlib.import_module(f"autograder.{assignment}.bugs").ALTERNATIVES
+    return {REFERENCE: reference_suspect(assignment),
+            **{f"{ALTERNATIVE}{name}": Suspect(apply_patches(reference, variant.patches), None)
+               for name, variant in alternatives.items()}}
