@@ -19,7 +19,8 @@ def _plain(value):
 
 
 def _load(module, state, dtype=torch.float32):
-    module.load_state_dict({name: _tensor(value, dtype) for name, value in state.items()}, strict=True)
+    """`module` in `dtype` with the grader's `state` loaded by name (strict: nothing missing, nothing extra)."""
+    module.to(dtype).load_state_dict({name: _tensor(value, dtype) for name, value in state.items()}, strict=True)
     return module
 
 
@@ -28,18 +29,17 @@ def _state(module):
 
 
 def _gradient(module, scalar):
-    """d scalar() / d (every parameter of `module`), flattened in the order of named_parameters (zeros where none
-    reaches a parameter)."""
+    """d scalar / d (every parameter of `module`), flattened in the order of named_parameters (zeros where none
+    reaches a parameter); `scalar` was computed under torch.enable_grad()."""
     module.zero_grad(set_to_none=True)
-    with torch.enable_grad():
-        scalar().backward()
+    scalar.backward()
     return torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).flatten()
                       for _, p in module.named_parameters()])
 
 
 # --- P1 LU linear flow ------------------------------------------------------------------------------------------
 def _lu(ns, dim, state):
-    return _load(answer(ns, "LULinearFlow")(int(dim)).double(), state, torch.float64)
+    return _load(answer(ns, "LULinearFlow")(int(dim)), state, torch.float64)
 
 
 def lu_weight(ns, dim, **state):
@@ -68,17 +68,16 @@ def coupling_parameters(ns, mask, hidden):
 
 
 def _coupling(ns, mask, hidden, state):
-    layer = answer(ns, "AffineCoupling")(_tensor(mask), hidden=int(hidden)).double()
+    layer = answer(ns, "AffineCoupling")(_tensor(mask), hidden=int(hidden))
     return _load(layer, dict(state, mask=mask), torch.float64)
 
 
 def coupling(ns, x, mask, hidden, **state):
     """forward: z and log|det|, and the summed log-det's gradient for the parameters."""
     layer = _coupling(ns, mask, hidden, state)
-    x64 = _tensor(x, torch.float64)
-    with torch.no_grad():
-        out, log_det = layer(x64)
-    return {"z": out, "log_det": log_det, "log_det_gradient": _gradient(layer, lambda: layer(x64)[1].sum())}
+    with torch.enable_grad():
+        out, log_det = layer(_tensor(x, torch.float64))
+    return {"z": out.detach(), "log_det": log_det.detach(), "log_det_gradient": _gradient(layer, log_det.sum())}
 
 
 def coupling_autograd(ns, x, mask, hidden, **state):
@@ -107,7 +106,7 @@ def conditioner_parameters(ns, dim, hidden):
 def autoregressive(ns, x, u, hidden, part, **state):
     """One of the notebook's functions for the grader's conditioner weights, in float64: `part` is "maf_log_prob"
     (of x), "maf_sample" or "iaf" (of u), so that a function left unanswered costs only its own checks."""
-    conditioner = _load(answer(ns, "AutoregressiveConditioner")(int(x.shape[1]), hidden=int(hidden)).double(), state,
+    conditioner = _load(answer(ns, "AutoregressiveConditioner")(int(x.shape[1]), hidden=int(hidden)), state,
                         torch.float64)
     x64, u64 = _tensor(x, torch.float64), _tensor(u, torch.float64)
     with torch.no_grad():
@@ -142,7 +141,7 @@ def noise_parameters(ns, dim, hidden, init_seed=0):
 
 def noise(ns, x, eps, hidden, **state):
     """The notebook's LogitNormalNoise: u and log q(u | x), one row per (x, eps) row."""
-    module = _load(answer(ns, "LogitNormalNoise")(int(x.shape[1]), hidden=int(hidden)).double(), state, torch.float64)
+    module = _load(answer(ns, "LogitNormalNoise")(int(x.shape[1]), hidden=int(hidden)), state, torch.float64)
     with torch.no_grad():
         u, log_q = module(_tensor(x, torch.float64), _tensor(eps, torch.float64))
     return {"u": u, "log_q": log_q}
@@ -166,15 +165,12 @@ class _TrustedLogitNormal(torch.nn.Module):
 def bound(ns, x, eps, hidden, density_mean, density_scale, **state):
     """The notebook's bound for a fixed Gaussian density of x + u and the trusted noise with the grader's weights, one
     row per (x, eps) row; the mean bound's gradient with respect to the noise's parameters."""
-    trusted = _load(_TrustedLogitNormal(int(x.shape[1]), int(hidden)).double(), state, torch.float64)
+    trusted = _load(_TrustedLogitNormal(int(x.shape[1]), int(hidden)), state, torch.float64)
     base = torch.distributions.Normal(_tensor(density_mean, torch.float64), _tensor(density_scale, torch.float64))
     x64, eps64 = _tensor(x, torch.float64), _tensor(eps, torch.float64)
-    function = answer(ns, "variational_dequantization_bound")
-    with torch.no_grad():
-        values = function(x64, lambda y: base.log_prob(y).sum(1), trusted, eps64)
-    return {"bound": values,
-            "bound_gradient": _gradient(trusted, lambda: function(x64, lambda y: base.log_prob(y).sum(1), trusted,
-                                                                  eps64).mean())}
+    with torch.enable_grad():
+        values = answer(ns, "variational_dequantization_bound")(x64, lambda y: base.log_prob(y).sum(1), trusted, eps64)
+    return {"bound": values.detach(), "bound_gradient": _gradient(trusted, values.mean())}
 
 
 def fit_noise(ns, x, steps, hidden, density_mean, density_scale, **initial):
