@@ -101,3 +101,8 @@ def hw2_course(tmp_path_factory):
 @pytest.fixture(scope="session")
 def hw3_course(tmp_path_factory):
     return graded_course(tmp_path_factory, "hw3")
+
+
+@pytest.fixture(scope="session")
+def hw4_course(tmp_path_factory):
+    return graded_course(tmp_path_factory, "hw4")

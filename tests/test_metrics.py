@@ -37,3 +37,26 @@ def test_nats_per_dim_matches_deepul_units():
 def test_rejects_non_positive_dims():
     with pytest.raises(ValueError, match="num_dims"):
         bits_per_dim(1.0, 0)
+
+
+def test_mode_coverage_counts_modes_and_quality_on_known_sample_sets():
+    import numpy as np
+
+    from dgmlib.data import toy_distribution
+    from dgmlib.metrics import mode_coverage
+
+    toy = toy_distribution("eight_gaussians")  # std 0.2: within 3 std holds 98.9% of a 2-D Gaussian's mass
+    exact = mode_coverage(toy.sample(4000, seed=1), toy.means, toy.std)
+    assert exact.modes_covered == 8 and 0.97 < exact.high_quality < 1.0
+    collapsed = mode_coverage(toy.means[[0, 0, 0, 3]].numpy().repeat(250, 0), toy.means, toy.std)
+    assert collapsed.modes_covered == 2 and collapsed.high_quality == 1.0
+    assert list(collapsed.counts) == [750, 0, 0, 250, 0, 0, 0, 0]
+    # a mode needs a fifth of its fair share N / K: 19 of 800 samples is not enough, 20 is
+    few = np.concatenate([np.repeat(toy.means[:1].numpy(), 781, 0), np.repeat(toy.means[1:2].numpy(), 19, 0)])
+    assert mode_coverage(few, toy.means, toy.std).modes_covered == 1
+    few[-20:] = toy.means[1].numpy()
+    assert mode_coverage(few, toy.means, toy.std).modes_covered == 2
+    broken = np.full((10, 2), np.nan)
+    assert mode_coverage(broken, toy.means, toy.std).high_quality == 0.0
+    with pytest.raises(ValueError, match="same D"):
+        mode_coverage(np.zeros((5, 3)), toy.means, toy.std)
