@@ -33,6 +33,12 @@ def ta_clone(tmp_path_factory) -> Path:
     return folder
 
 
+# Homeworks whose three-way proof (tests/test_hwN_grading.py and what needs its graded class) runs in the slow suite:
+# each grades some forty submissions with training checks, about 4 minutes on 2 cores, which the default run (under 20
+# minutes) cannot take for every homework
+SLOW_PROOFS = frozenset({"hw4"})
+
+
 def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
     """A fresh course graded once: the demo's class of odd submissions, every bug of the assignment's bug corpus and
     every alternative correct solution, collected and autograded with two workers. With `hostile`, the adversarial

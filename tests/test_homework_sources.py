@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import SLOW_PROOFS
 from nbclient import NotebookClient
 
 from autograder.grading.notebook import SKIP_TAG, task_cells
@@ -44,7 +45,8 @@ def test_source_notebooks_are_committed_without_outputs(assignment):
     assert all(not c.get("outputs") and not c.get("execution_count") for c in source.cells if c.cell_type == "code")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", [pytest.param(a, marks=pytest.mark.slow) if a in SLOW_PROOFS else a
+                                        for a in ASSIGNMENTS])
 def test_check_cell_points_are_the_suites_points(request, assignment):
     from autograder.grading.results import ResultStore
 

@@ -1,9 +1,9 @@
-"""Task "training" (1 point): the GAN's and WGAN-GP's losses as methods (values and both players' gradients against
-the reference for the grader's weights, noise and mixing weights, with trusted losses in place of the student's; each
-loss's gradient with respect to its own player, the only one fit_adversarial uses), and
-both models trained by the student's process with the student's methods from starting weights the grader seeds, on
-eight Gaussians the grader draws: the generators' weights come back, the reference's generator samples them with the
-grader's noise, and dgmlib's mode coverage counts the modes and the high-quality samples on the trusted side.
+"""Task "training" (1 point): the GAN's and WGAN-GP's losses as methods, against the reference for the grader's
+weights, noise and mixing weights, with trusted losses in place of the student's (each total, and its gradient with
+respect to its own player: the only one fit_adversarial uses); and both models trained by the student's process with
+the student's methods from starting weights the grader seeds, on eight Gaussians the grader draws: the generators'
+weights come back, the reference's generator samples them with the grader's noise, and dgmlib's mode coverage counts
+the modes and the high-quality samples on the trusted side.
 
 Thresholds: calibrated over 20 seeds of the reference (autograder/hw4/README.md):
     python -m autograder.tools.calibrate hw4 test_training gan_coverage \
