@@ -2,6 +2,7 @@
 with the same setup cell, is committed without outputs, and defines nothing a homework asks students to write."""
 
 import ast
+import functools
 import time
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def test_no_seminar_defines_what_a_homework_asks_for(seminar):
 CONVENTIONS = {'return {"total": recon + kl, "recon": recon, "kl": kl}'}
 
 
-def solution_lines() -> set[str]:
+@functools.cache
+def solution_lines() -> frozenset[str]:
     """The lines students write (between the solution markers of the solutions' answer cells), whitespace collapsed;
     short lines and comments (`return x`, `# TODO`) are too common to tell anything."""
     lines = set()
@@ -68,7 +70,7 @@ def solution_lines() -> set[str]:
                     inside = marker == "### BEGIN SOLUTION"
                 elif inside and len(marker) >= 30 and not marker.startswith("#"):
                     lines.add(" ".join(marker.split()))
-    return lines - CONVENTIONS
+    return frozenset(lines - CONVENTIONS)
 
 
 @pytest.mark.parametrize("seminar", SEMINARS, ids=lambda p: p.stem)
