@@ -36,6 +36,12 @@ def _split(state, prefix):
     return {name[len(prefix) + 1:]: value for name, value in state.items() if name.startswith(prefix + ".")}
 
 
+def _fresh_state(init_seed, build):
+    """The parameters of the module `build()` makes, initialised from `init_seed` (the grader's starting states)."""
+    torch.manual_seed(int(init_seed))
+    return _state(build())
+
+
 def _gradient(parameters, scalar):
     """d scalar / d (each of `parameters`), flattened and concatenated (zeros where none reaches a parameter)."""
     grads = torch.autograd.grad(scalar, parameters, allow_unused=True, retain_graph=True)
@@ -75,8 +81,7 @@ class _TrustedMixture(torch.nn.Module):
 
 def vae_parameters(ns, hidden, init_seed):
     """The given GaussianVAE's fresh parameters (asked of the reference process only)."""
-    torch.manual_seed(int(init_seed))
-    return _state(answer(ns, "GaussianVAE")(hidden=int(hidden)))
+    return _fresh_state(init_seed, lambda: answer(ns, "GaussianVAE")(hidden=int(hidden)))
 
 
 def _vae(ns, hidden, state):
@@ -97,8 +102,7 @@ def elbo(ns, x, eps, hidden, prior_logits, prior_means, prior_log_stds, **vae_st
 
 def mixture_parameters(ns, dim, components, init_seed):
     """A fresh MixturePrior's parameters (asked of the reference process only)."""
-    torch.manual_seed(int(init_seed))
-    return _state(answer(ns, "MixturePrior")(int(dim), components=int(components)))
+    return _fresh_state(init_seed, lambda: answer(ns, "MixturePrior")(int(dim), components=int(components)))
 
 
 def mixture_log_prob(ns, z, **state):
@@ -187,8 +191,7 @@ def _critic(shape, hidden):
 
 def critic_parameters(ns, shape, hidden, init_seed):
     """A fresh critic's parameters (asked of the reference process only)."""
-    torch.manual_seed(int(init_seed))
-    return _state(_critic(shape, hidden))
+    return _fresh_state(init_seed, lambda: _critic(shape, hidden))
 
 
 def wgan_loss(ns, real, fake):
@@ -272,8 +275,7 @@ def _trusted_losses():
 
 def two_player_parameters(ns, kind, hidden, init_seed):
     """A fresh GAN's or WGANGP's parameters (asked of the reference process only)."""
-    torch.manual_seed(int(init_seed))
-    return _state(answer(ns, str(kind))(hidden=int(hidden)))
+    return _fresh_state(init_seed, lambda: answer(ns, str(kind))(hidden=int(hidden)))
 
 
 def _two_player(ns, kind, hidden, state, dtype=F64):

@@ -13,6 +13,13 @@ def unit(rng, size):
     return u / np.linalg.norm(u)
 
 
+def with_spectral_gap(weight):
+    """`weight` with 3 added to its largest singular value: a clear gap to the second, so power iteration converges
+    fast from any start."""
+    u_left, _, v_right = np.linalg.svd(weight)
+    return weight + 3 * np.outer(u_left[:, 0], v_right[0])
+
+
 @check("spectral", points=0.5)
 def test_power_iteration_matches_the_reference_and_converges(grader):
     out_features, in_features = (int(n) for n in grader.rng.choice(np.arange(3, 9), 2, replace=False))
@@ -24,8 +31,7 @@ def test_power_iteration_matches_the_reference_and_converges(grader):
                            ("gradient", "d sigma / dW (u and v are constants: u v^T)")):
             grader.expect_close(got[name], want[name], f"after {iterations} power iteration(s), {what} is wrong",
                                 rtol=1e-8, atol=1e-10)
-    u_left, _, v_right = np.linalg.svd(weight)
-    gapped = weight + 3 * np.outer(u_left[:, 0], v_right[0])  # a clear gap between the top two singular values
+    gapped = with_spectral_gap(weight)
     got = grader.student("power_iteration", weight=gapped, u=unit(grader.rng, out_features), iterations=200)
     grader.expect_close(got["sigma"], np.linalg.norm(gapped, 2), "after 200 power iterations sigma is not the "
                         "largest singular value", rtol=1e-6)
@@ -46,9 +52,8 @@ def test_the_normalised_layer_matches_the_reference_and_is_1_lipschitz(grader):
                         "depends on W, u and v do not)", rtol=1e-7, atol=1e-10)
     got = grader.student("spectral_layer", x=x, iterations=1, training=0, **state)
     grader.expect_close(got["u"], state["u"], "in evaluation mode the buffer u must stay as it is", rtol=0, atol=0)
-    u_left, _, v_right = np.linalg.svd(state["linear.weight"])
-    gapped = dict(state, **{"linear.weight": state["linear.weight"] + 3 * np.outer(u_left[:, 0], v_right[0])})
-    pairs = grader.rng.normal(size=(40, in_features))  # a spectral gap: 50 iterations converge on every seed
+    gapped = dict(state, **{"linear.weight": with_spectral_gap(state["linear.weight"])})
+    pairs = grader.rng.normal(size=(40, in_features))  # with the gap, 50 iterations converge on every seed
     got = grader.student("spectral_layer", x=pairs, iterations=50, training=1, **gapped)
     y = np.asarray(got["y"])
     ratio = np.linalg.norm(y[::2] - y[1::2], axis=1) / np.linalg.norm(pairs[::2] - pairs[1::2], axis=1)
