@@ -126,8 +126,8 @@ def results_dir(root: Path, assignment: str) -> Path:
 
 def reference_cache(root: Path, assignment: str, seed: int) -> Path:
     """The reference's probe outputs for one secret seed (autograder/grading/contract.py ReferenceOutputs), in a
-    folder named after what they are computed from — the solution notebook, the probes and dgmlib — so editing any
-    of them starts a new cache instead of serving stale outputs."""
+    folder named after what they are computed from — the solution notebook, the probes (and the helpers they import)
+    and dgmlib — so editing any of them starts a new cache instead of serving stale outputs."""
     return grading_dir(Path(root), assignment) / f"reference-{seed}-{reference_fingerprint(Path(root), assignment)}"
 
 
@@ -135,7 +135,8 @@ def reference_fingerprint(root: Path, assignment: str) -> str:
     """A short hash of the files the reference's outputs depend on (besides a probe's inputs and seed)."""
     digest = hashlib.sha256()
     library = Path(importlib.util.find_spec(LIBRARY_DIRECTORY).origin).parent  # the dgmlib the reference imports
-    for path in (source_notebook(root, assignment), probes_file(root, assignment), *sorted(library.rglob("*.py"))):
+    for path in (source_notebook(root, assignment), probes_file(root, assignment), PROBE_HELPERS,
+                 *sorted(library.rglob("*.py"))):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -143,6 +144,9 @@ def reference_fingerprint(root: Path, assignment: str) -> str:
 def suite_dir(root: Path, assignment: str) -> Path:
     """The hidden checks of one homework (pytest runs this folder)."""
     return Path(root) / "autograder" / assignment
+
+
+PROBE_HELPERS = Path(__file__).parent / "grading" / "probe_helpers.py"  # copied next to every probes.py
 
 
 def probes_file(root: Path, assignment: str) -> Path:

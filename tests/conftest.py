@@ -34,9 +34,9 @@ def ta_clone(tmp_path_factory) -> Path:
 
 
 # Homeworks whose three-way proof (tests/test_hwN_grading.py and what needs its graded class) runs in the slow suite:
-# each grades some forty submissions with training checks, about 4 minutes on 2 cores, which the default run (under 20
-# minutes) cannot take for every homework
-SLOW_PROOFS = frozenset({"hw4"})
+# each grades some forty to eighty submissions with training checks (homework 4: about 4 minutes on 2 cores, homework
+# 5: about 12 with its power seeds and mutants), which the default run (under 20 minutes) cannot take for every homework
+SLOW_PROOFS = frozenset({"hw4", "hw5"})
 
 
 def graded_course(tmp_path_factory, assignment: str, hostile: bool = False):
@@ -112,3 +112,8 @@ def hw3_course(tmp_path_factory):
 @pytest.fixture(scope="session")
 def hw4_course(tmp_path_factory):
     return graded_course(tmp_path_factory, "hw4")
+
+
+@pytest.fixture(scope="session")
+def hw5_course(tmp_path_factory):
+    return graded_course(tmp_path_factory, "hw5")

@@ -1,11 +1,13 @@
 """The reference's outputs are cached per secret seed and per version of what computes them: the reference's process
-starts only when an output is missing, and editing the solution notebook, the probes or dgmlib starts a new cache."""
+starts only when an output is missing, and editing the solution notebook, the probes, their helpers or dgmlib starts a
+new cache."""
 
 import shutil
 from pathlib import Path
 
 import pytest
 
+from autograder import layout
 from autograder.grading.grade import grade_notebook
 from autograder.layout import probes_file, reference_cache, source_notebook
 from autograder.pipeline.demo import make_course
@@ -13,7 +15,7 @@ from autograder.pipeline.demo import make_course
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_the_cache_folder_changes_with_the_solution_notebook_and_the_probes(tmp_path):
+def test_the_cache_folder_changes_with_the_solution_notebook_and_the_probes(tmp_path, monkeypatch):
     course = tmp_path / "demo" / "course"
     make_course(REPO, course)
     for folder in ("solutions", "autograder"):  # copies, to edit
@@ -26,7 +28,11 @@ def test_the_cache_folder_changes_with_the_solution_notebook_and_the_probes(tmp_
     after_notebook = reference_cache(course, "hw1", 7)
     with probes_file(course, "hw1").open("a") as probes:
         probes.write("\n# a new probe would go here\n")
-    assert len({before, after_notebook, reference_cache(course, "hw1", 7)}) == 3
+    after_probes = reference_cache(course, "hw1", 7)
+    helpers = tmp_path / "probe_helpers.py"  # the helpers probes import, edited
+    helpers.write_text(layout.PROBE_HELPERS.read_text() + "\n# a new helper would go here\n")
+    monkeypatch.setattr(layout, "PROBE_HELPERS", helpers)
+    assert len({before, after_notebook, after_probes, reference_cache(course, "hw1", 7)}) == 4
 
 @pytest.mark.slow
 def test_the_reference_process_never_starts_when_its_outputs_are_cached(tmp_path):

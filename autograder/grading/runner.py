@@ -1,7 +1,8 @@
 """The student side of grading: runs in the student's own process and computes, never scores.
 
 Started by autograder.grading.student_process as `python -I <job>/runner.py REQUEST_FD RESPONSE_FD`, where the job
-folder (read-only) also holds job.json (the cells to run) and probes.py (glue that calls the student's functions). It
+folder (read-only) also holds job.json (the cells to run), probes.py (glue that calls the student's functions) and
+probe_helpers.py (helpers a probes.py may import). It
 runs the cells in an IPython shell, then answers probe requests. Everything travels over the two pipes the grader
 opened: a message is one JSON line, followed by the arrays it lists as `.npy` bytes (`encode_arrays`); the grader reads
 them back with `decode_arrays`, bounded before anything is materialised. Everything it reports is data that the grader
@@ -161,6 +162,7 @@ def main() -> None:
                         "error": None if error is None else short_error(error)})
 
     probes: dict = {"__name__": "probes", "answer": answer}
+    sys.path.insert(0, str(job_folder))  # probes.py may import probe_helpers.py from the job folder
     exec(compile((job_folder / "probes.py").read_text(encoding="utf-8"), "probes.py", "exec"), probes)
     send({"event": "ready", "cells": reports, "at": time.time()})
 

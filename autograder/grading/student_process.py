@@ -24,6 +24,7 @@ import numpy as np
 
 from autograder.grading.runner import decode_arrays, encode_arrays, frame_size
 from autograder.grading.timings import Timings
+from autograder.layout import PROBE_HELPERS
 from autograder.sandbox.isolation import (
     Limits,
     Sandbox,
@@ -105,6 +106,7 @@ class StudentProcess:
         files.mkdir()
         (files / "job.json").write_text(json.dumps({"cells": self.cells, "cell_timeout": self.limits.cell_seconds}))
         shutil.copy(RUNNER, files / "runner.py")
+        shutil.copy(PROBE_HELPERS, files / "probe_helpers.py")
         shutil.copy(self.probes, files / "probes.py")
         for path in (self.job, files, *files.iterdir()):  # readable by the sandbox user, writable by the grader only
             path.chmod(0o755 if path.is_dir() else 0o644)

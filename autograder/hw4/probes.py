@@ -1,34 +1,18 @@
 """Glue the grader runs inside a notebook's process (the student's or the solution's) to call homework 4's functions.
 
-Executed by autograder/grading/runner.py with `answer(namespace, name)` predefined. Probes only compute: inputs arrive
-as NumPy arrays and plain numbers, outputs leave as dicts of arrays; all judging happens in the test modules. Values
-are computed in float64. Where a student function calls another one the homework asks for (the surgery calls the
-aggregated posterior, the GAN models call the losses), the probe puts a trusted version in its place for the call, so
-that a bug costs points in one task only.
+Executed by autograder/grading/runner.py with `answer(namespace, name)` predefined; the shared helpers come from
+autograder/grading/probe_helpers.py. Probes only compute: inputs arrive as NumPy arrays and plain numbers, outputs leave
+as dicts of arrays; all judging happens in the test modules. Values are computed in float64. Where a student function
+calls another one the homework asks for (the surgery calls the aggregated posterior, the GAN models call the losses),
+the probe puts a trusted version in its place for the call, so that a bug costs points in one task only.
 """
 
-import contextlib
 import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-F64 = torch.float64
-
-
-def _tensor(array, dtype=F64):
-    return torch.as_tensor(np.asarray(array), dtype=dtype)
-
-
-def _load(module, state, dtype=F64):
-    """`module` in `dtype` with the grader's `state` loaded by name (strict: nothing missing, nothing extra)."""
-    module.to(dtype).load_state_dict({name: _tensor(value, dtype) for name, value in state.items()}, strict=True)
-    return module
-
-
-def _state(module):
-    return {name: value.detach() for name, value in module.state_dict().items()}
+from probe_helpers import F64, _gradient, _load, _state, _tensor, _trusted
 
 
 def _split(state, prefix):
@@ -40,30 +24,6 @@ def _fresh_state(init_seed, build):
     """The parameters of the module `build()` makes, initialised from `init_seed` (the grader's starting states)."""
     torch.manual_seed(int(init_seed))
     return _state(build())
-
-
-def _gradient(parameters, scalar):
-    """d scalar / d (each of `parameters`), flattened and concatenated (zeros where none reaches a parameter)."""
-    grads = torch.autograd.grad(scalar, parameters, allow_unused=True, retain_graph=True)
-    return torch.cat([(g if g is not None else torch.zeros_like(p)).flatten()
-                      for g, p in zip(grads, parameters, strict=True)])
-
-
-@contextlib.contextmanager
-def _trusted(ns, **functions):
-    """Names of the notebook's namespace bound to trusted functions while the block runs (its functions look their
-    helpers up there when called)."""
-    missing = object()
-    saved = {name: ns.get(name, missing) for name in functions}
-    ns.update(functions)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is missing:
-                ns.pop(name, None)
-            else:
-                ns[name] = value
 
 
 # --- P1 the ELBO with any prior, the mixture prior ---------------------------------------------------------------

@@ -9,7 +9,10 @@ process, arrays through pipes, bubblewrap, cgroups and a separate user) costs on
 
 from __future__ import annotations
 
+import sys
+
 import autograder.grading.plugin as plugin
+from autograder.grading import probe_helpers
 from autograder.grading.runner import answer, seed_all, short_error, to_plain_arrays
 from autograder.grading.student_process import StudentError
 
@@ -38,6 +41,7 @@ class InProcessNotebook:
                 except BaseException as error:  # noqa: BLE001 - reported like the sandboxed runner does
                     self.cell_reports.append({"error": short_error(error)})
             self.probes = {"__name__": "probes", "answer": answer}
+            sys.modules.setdefault("probe_helpers", probe_helpers)  # what runner.py finds in the job folder
             exec(compile(open(self.probes_path).read(), "probes.py", "exec"), self.probes)
 
     start = wait_ready
