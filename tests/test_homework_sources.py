@@ -60,6 +60,7 @@ def test_check_cell_points_are_the_suites_points(request, assignment):
     assert theory + sum(cell_points.values()) == 13, "every homework is worth 13 points"
 
 
+@pytest.mark.slow  # every solution with its training cells: minutes in all, more with each homework
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_solution_runs_top_to_bottom_within_ten_minutes(tmp_path, assignment):
     source = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
