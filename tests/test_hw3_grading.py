@@ -1,5 +1,7 @@
 """Homework 3's autograded checks, proven three ways (tests/three_way.py)."""
 
+import pytest
+from conftest import SLOW_PROOFS
 from three_way import *  # noqa: F403 - the shared three-way proof
 from three_way import POWER_SEEDS
 
@@ -11,6 +13,7 @@ from autograder.pipeline.examples import Patch, apply_patches, reference_submiss
 from autograder.tools.power import hidden_checks, run_checks
 
 ASSIGNMENT = "hw3"
+pytestmark = [pytest.mark.slow] if ASSIGNMENT in SLOW_PROOFS else []
 INFINITE_LOOP_CHECKS = {"test_values_match_the_reference_including_the_edges",
                         "test_extreme_scales_and_far_tails_stay_finite_and_accurate",
                         "test_the_256_probabilities_sum_to_one"}
