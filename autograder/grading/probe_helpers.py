@@ -25,8 +25,17 @@ def _state(module):
     return {name: value.detach() for name, value in module.state_dict().items()}
 
 
+def _fresh_state(init_seed, build):
+    """The parameters of the module `build()` makes, initialised from `init_seed` (the grader's starting states)."""
+    torch.manual_seed(int(init_seed))
+    return _state(build())
+
+
 def _gradient(parameters, scalar):
-    """d scalar / d (each of `parameters`), flattened and concatenated (zeros where none reaches a parameter)."""
+    """d scalar / d (each of `parameters`), flattened and concatenated (zeros where none reaches a parameter, and all
+    zeros where the scalar depends on nothing that requires a gradient)."""
+    if not scalar.requires_grad:
+        return torch.zeros(sum(p.numel() for p in parameters), dtype=F64)
     grads = torch.autograd.grad(scalar, parameters, allow_unused=True, retain_graph=True)
     return torch.cat([(g if g is not None else torch.zeros_like(p)).flatten()
                       for g, p in zip(grads, parameters, strict=True)])

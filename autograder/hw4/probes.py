@@ -12,18 +12,12 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from probe_helpers import F64, _gradient, _load, _state, _tensor, _trusted
+from probe_helpers import F64, _fresh_state, _gradient, _load, _state, _tensor, _trusted
 
 
 def _split(state, prefix):
     """The entries of `state` named `prefix.<name>`, as {name: value}."""
     return {name[len(prefix) + 1:]: value for name, value in state.items() if name.startswith(prefix + ".")}
-
-
-def _fresh_state(init_seed, build):
-    """The parameters of the module `build()` makes, initialised from `init_seed` (the grader's starting states)."""
-    torch.manual_seed(int(init_seed))
-    return _state(build())
 
 
 # --- P1 the ELBO with any prior, the mixture prior ---------------------------------------------------------------

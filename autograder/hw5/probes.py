@@ -10,7 +10,7 @@ version in its place for the call, so that a bug costs points in one task only.
 import numpy as np
 import torch
 import torch.nn.functional as F
-from probe_helpers import F64, _gradient, _load, _state, _tensor, _trusted
+from probe_helpers import F64, _fresh_state, _gradient, _load, _state, _tensor, _trusted
 
 
 def _value(result):
@@ -63,13 +63,6 @@ def truncated_normal(ns, n, dim, threshold):
 
 
 # --- P4 vector quantisation ------------------------------------------------------------------------------------------
-def _gradient_or_zeros(parameters, scalar):
-    """_gradient, or zeros where the scalar does not depend on anything that requires a gradient."""
-    if not scalar.requires_grad:
-        return torch.zeros(sum(p.numel() for p in parameters), dtype=F64)
-    return _gradient(parameters, scalar)
-
-
 def quantize(ns, z_e, codebook, weights):
     """The notebook's quantize: the indices, z_q, and the gradients of sum(weights * z_q) with respect to the
     codebook and to z_e."""
@@ -80,8 +73,8 @@ def quantize(ns, z_e, codebook, weights):
             raise TypeError("quantize must return two tensors, the indices and z_q")
         scalar = (z_q * _tensor(weights)).sum()
         return {"indices": indices.detach().to(torch.int64), "z_q": z_q.detach(),
-                "codebook_gradient": _gradient_or_zeros([codebook], scalar),
-                "z_e_gradient": _gradient_or_zeros([z_e], scalar)}
+                "codebook_gradient": _gradient([codebook], scalar),
+                "z_e_gradient": _gradient([z_e], scalar)}
 
 
 def vq_losses(ns, z_e, z_q):
@@ -93,7 +86,7 @@ def vq_losses(ns, z_e, z_q):
         for name in ("codebook", "commitment"):
             value = losses[name]
             outputs[name] = _value(value)
-            outputs[f"{name}_gradient"] = _gradient_or_zeros([z_e, z_q], value)
+            outputs[f"{name}_gradient"] = _gradient([z_e, z_q], value)
     return outputs
 
 
@@ -104,7 +97,7 @@ def straight_through(ns, z_e, z_q, weights):
     with torch.enable_grad():
         output = answer(ns, "straight_through")(z_e, z_q)
         scalar = (output * _tensor(weights)).sum()
-        return {"value": output.detach(), "gradient": _gradient_or_zeros([z_e, z_q], scalar)}
+        return {"value": output.detach(), "gradient": _gradient([z_e, z_q], scalar)}
 
 
 # --- P5 Gumbel-softmax ---------------------------------------------------------------------------------------------
@@ -116,7 +109,7 @@ def gumbel_softmax(ns, logits, uniform, tau, hard, weights=None):
         sample = answer(ns, "gumbel_softmax")(logits, _tensor(uniform), float(tau), hard=bool(hard))
         if weights is None:
             return {"sample": sample.detach()}
-        return {"sample": sample.detach(), "gradient": _gradient_or_zeros([logits], (sample * _tensor(weights)).sum())}
+        return {"sample": sample.detach(), "gradient": _gradient([logits], (sample * _tensor(weights)).sum())}
 
 
 # --- P6 the VQ-VAE -------------------------------------------------------------------------------------------------
@@ -138,8 +131,8 @@ def _vqvae(ns, codes, code_dim, hidden, state, dtype=F64):
 
 def vqvae_parameters(ns, codes, code_dim, hidden, init_seed):
     """A fresh DigitsVQVAE's parameters, initialised from init_seed (asked of the reference process only)."""
-    torch.manual_seed(int(init_seed))
-    return _state(answer(ns, "DigitsVQVAE")(codes=int(codes), code_dim=int(code_dim), hidden=int(hidden)))
+    return _fresh_state(init_seed, lambda: answer(ns, "DigitsVQVAE")(codes=int(codes), code_dim=int(code_dim),
+                                                                      hidden=int(hidden)))
 
 
 def vqvae_loss(ns, x, codes, code_dim, hidden, beta, **state):
